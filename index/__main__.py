@@ -1,0 +1,65 @@
+"""Index commands: `build` rebuilds the index from article files, `search` shows ranked passages."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from index.answer import Engine
+from index.build import DEFAULT_ARTICLES, DEFAULT_DB, build
+from index.parse import ArticleError
+from index.store import StoreError
+
+
+def default_db() -> Path:
+    """Return the index path from INDEX_DB, or the project default."""
+    return Path(os.environ.get("INDEX_DB") or DEFAULT_DB)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run one index command; return the exit status."""
+    parser = argparse.ArgumentParser(prog="python -m index", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    b = sub.add_parser("build", help="rebuild the index from .txt article files or folders")
+    b.add_argument("paths", nargs="*", type=Path, help=f"files or folders (default: {DEFAULT_ARTICLES})")
+    b.add_argument("--db", type=Path, default=None, help="index file to write (default: $INDEX_DB or data/index.db)")
+    s = sub.add_parser("search", help="show the ranked passages and the answer for a question")
+    s.add_argument("question")
+    s.add_argument("--db", type=Path, default=None)
+    s.add_argument("-n", type=int, default=8, help="how many ranked passages to show")
+    args = parser.parse_args(argv)
+    db = args.db or default_db()
+    try:
+        if args.command == "build":
+            stats = build(args.paths or [DEFAULT_ARTICLES], db)
+            print(
+                f"Indexed {stats.articles} article(s): {stats.passages} passages, {stats.quotes} quotes, "
+                f"{stats.speakers} speakers in {stats.seconds:.2f}s -> {db}"
+            )
+            return 0
+        engine = Engine.from_db(db)
+        return _search(engine, args.question, args.n)
+    except (ArticleError, StoreError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+
+
+def _search(engine: Engine, question: str, n: int) -> int:
+    q = engine.analyser.analyse(question)
+    print(f"intent={q.intent} type={q.answer_type or '-'} speaker={q.speaker.name if q.speaker else '-'}")
+    print(f"terms={q.terms} missing={q.missing}")
+    for i, score in sorted(engine.ranker.scores(q.terms).items(), key=lambda x: -x[1])[:n]:
+        p = engine.passages[i]
+        who = f" [{p.speaker}]" if p.speaker else ""
+        print(f"{score:7.3f}  ¶{p.number} {p.kind}{who}: {p.text[:100]}")
+    a = engine.answer(question)
+    print(f"answered={a.answered} intent={a.intent} reason={a.reason!r}")
+    for h in a.hits:
+        print(f"  -> {h.passage.id} ({h.score}) {h.passage.text[:90]}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

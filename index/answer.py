@@ -1,0 +1,311 @@
+"""Answering: choose and order the passages that answer a question, or abstain. No markup.
+
+Data flows one way: Corpus (from the store) -> Engine (analyser + ranker) -> Answer.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from index import people
+from index.models import Answer, Article, Hit, Passage, Speaker
+from index.question import Analyser, Query
+from index.rank import Ranker
+from index.store import Corpus, load_corpus
+from index.text import fold, stem, terms, words
+
+logger = logging.getLogger(__name__)
+
+MAX_CITED = 3
+RELATIVE_CUTOFF = 0.45  # cite further passages only when they score at least this share of the best
+MIN_COVERAGE = 0.5  # share of the question's weighted content the best passage must hold
+NUMBER = re.compile(
+    r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|"
+    r"hundreds?|thousands?|millions?|billions?|dozens?|half|percent|several|few|many)\b"
+)
+TIME = re.compile(
+    r"\b(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|january|february|march|april|may|june|"
+    r"july|august|september|october|november|december|today|tomorrow|yesterday|tonight|morning|evening|"
+    r"week|month|year|spring|summer|autumn|fall|winter|days?|hours?|minutes?|since|until|ago|later|"
+    r"earlier|soon|next|last|\d{1,2}:\d{2}|(?:19|20)\d{2})\b"
+)
+
+
+@dataclass(frozen=True)
+class Issue:
+    """One contested issue the article lists, with the passages that discuss it."""
+
+    number: int
+    item: Passage
+    related: tuple[Passage, ...]
+
+
+class Engine:
+    """Answers questions about the articles of one index."""
+
+    def __init__(self, corpus: Corpus) -> None:
+        self.corpus = corpus
+        self.passages: list[Passage] = list(corpus.passages)
+        self.articles: dict[str, Article] = {a.id: a for a in corpus.articles}
+        self.speakers: list[Speaker] = list(corpus.speakers)
+        self._index = {p.id: i for i, p in enumerate(self.passages)}
+        docs = [self._doc_terms(p) for p in self.passages]
+        self._doc_sets = [set(d) for d in docs]
+        self.ranker = Ranker(docs)
+        vocabulary = {t: self.ranker.df(t) for t in self.ranker.idf}
+        surface: dict[str, str] = {}
+        for p in self.passages:
+            for w in words(" ".join(filter(None, (p.text, p.speaker, p.lead_in)))):
+                surface.setdefault(w, stem(w))
+        for a in self.articles.values():
+            for w in words(a.title):
+                surface.setdefault(w, stem(w))
+        self.analyser = Analyser(vocabulary, surface, self.speakers)
+        self._spoken: dict[str, list[Passage]] = {}
+        for p in self.passages:
+            if p.speaker:
+                self._spoken.setdefault(p.speaker, []).append(p)
+
+    @classmethod
+    def from_db(cls, db_path: Path) -> Engine:
+        """Load an engine from an index file (raises StoreError with the fix)."""
+        return cls(load_corpus(db_path))
+
+    @property
+    def build_id(self) -> str:
+        """Return the identity of the index this engine was loaded from."""
+        return self.corpus.build_id
+
+    def _doc_terms(self, p: Passage) -> list[str]:
+        doc = terms(p.text)
+        if p.speaker:
+            doc += terms(p.speaker)
+        if p.lead_in:
+            doc += terms(p.lead_in)
+        return doc
+
+    # -- answering -----------------------------------------------------------------------------
+
+    def answer(self, question: str, *, about: str | None = None, exclude: frozenset[str] = frozenset()) -> Answer:
+        """Answer one question; `about` names the speaker of a follow-up, `exclude` passages already shown."""
+        q = self.analyser.analyse(question)
+        if about and q.speaker is None and not q.person_unknown:
+            q.speaker = self.find_speaker(about)
+            if q.speaker and q.intent == "search":
+                q.intent = "speaker"
+        if q.person_unknown:
+            return self._abstain(q, f"the article does not mention {q.person_slot.strip()}", [])
+        if not q.terms and q.intent != "speaker":
+            return self._abstain(q, "none of the question's words occur in the article", [])
+        if q.intent == "speaker" and q.speaker is not None:
+            return self._speaker_answer(q, exclude)
+        scores = self.ranker.scores(q.terms)
+        if q.intent == "who_said":
+            attributed = {i: s for i, s in scores.items() if self.passages[i].speaker}
+            if attributed:
+                scores = attributed
+        ranked = sorted(scores.items(), key=lambda x: (-x[1], x[0]))
+        ranked = [(i, s) for i, s in ranked if self.passages[i].id not in exclude]
+        if not ranked:
+            return self._abstain(q, "nothing in the article matches the question", [])
+        if q.intent == "list" or self._is_intro(ranked[0][0]):
+            listed = self._list_answer(q, ranked)
+            if listed:
+                return listed
+        return self._check(q, ranked)
+
+    def _check(self, q: Query, ranked: list[tuple[int, float]]) -> Answer:
+        """Apply the evidence checks, then cite the best passages."""
+        candidates = ranked
+        if q.answer_type == "count":
+            candidates = [(i, s) for i, s in ranked if NUMBER.search(fold(self.passages[i].text))]
+        elif q.answer_type == "when":
+            candidates = [(i, s) for i, s in ranked if TIME.search(fold(self.passages[i].text))]
+        elif q.answer_type == "who" and q.intent != "who_said":
+            candidates = [(i, s) for i, s in ranked if self._names_someone_new(i, q)]
+        closest = [self._hit(i, s) for i, s in ranked[:MAX_CITED]]
+        if not candidates:
+            return self._abstain(q, f"the article gives no {_WHAT[q.answer_type]} for this", closest)
+        best, best_score = candidates[0]
+        coverage = self._coverage(q, best)
+        if coverage < MIN_COVERAGE:
+            return self._abstain(q, "the article does not answer this", closest)
+        cited = self._pick(candidates, best_score)
+        lead = self._lead(q, cited)
+        return Answer(question=q.text, answered=True, hits=tuple(cited), intent=q.intent, speaker=q.speaker, lead=lead)
+
+    def _coverage(self, q: Query, i: int) -> float:
+        """Share of the question's content (IDF-weighted) that passage i holds."""
+        doc = self._doc_sets[i]
+        total = held = 0.0
+        for term in q.content:
+            weight = self.ranker.idf.get(term, self.ranker.max_idf())
+            total += weight
+            if term in doc or term in q.terms and term in doc:
+                held += weight
+            elif any(t in doc for t in _related(q, term)):
+                held += 0.8 * weight
+        return held / total if total else 1.0
+
+    def _pick(self, ranked: list[tuple[int, float]], top: float) -> list[Hit]:
+        out: list[Hit] = []
+        for i, s in ranked:
+            if s < RELATIVE_CUTOFF * top or len(out) >= MAX_CITED:
+                break
+            if any(self._duplicate(i, self._index[h.passage.id]) for h in out):
+                continue
+            out.append(self._hit(i, s))
+        return out
+
+    def _duplicate(self, a: int, b: int) -> bool:
+        sa, sb = self._doc_sets[a], self._doc_sets[b]
+        return bool(sa and sb) and len(sa & sb) / min(len(sa), len(sb)) > 0.8
+
+    def _names_someone_new(self, i: int, q: Query) -> bool:
+        p = self.passages[i]
+        if p.speaker and not (set(words(p.speaker)) & set(q.words)):
+            return True
+        asked = set(q.words)
+        for run in people.CAP_RUN.finditer(p.text):
+            tokens = [fold(t) for t in run.group().split()]
+            if run.start() == 0 and len(tokens) == 1:
+                continue
+            if tokens and not set(tokens) <= asked and any(t not in ("the", "a") for t in tokens):
+                if len(tokens) > 1 or run.start() > 0:
+                    return True
+        return False
+
+    def _speaker_answer(self, q: Query, exclude: frozenset[str]) -> Answer:
+        speaker = q.speaker
+        assert speaker is not None
+        own = [p for p in self._spoken.get(speaker.name, []) if p.article_id == speaker.article_id]
+        if not own:
+            return self._abstain(q, f"the article reports nothing {speaker.name} said", [])
+        topic = {t: w for t, w in q.terms.items() if t not in q.speaker_words}
+        scores = self.ranker.scores(topic) if topic else {}
+        order = {p.id: n for n, p in enumerate(own)}
+
+        def key(p: Passage) -> tuple[float, int, int]:
+            return (-scores.get(self._index[p.id], 0.0), 0 if p.kind == "quote" else 1, order[p.id])
+
+        ranked = [p for p in sorted(own, key=key) if p.id not in exclude]
+        if not ranked:
+            return self._abstain(q, f"that is all the article reports {speaker.name} said", [])
+        if topic and not any(scores.get(self._index[p.id], 0.0) > 0 for p in own):
+            if q.missing and not any(t in self.ranker for t in topic):
+                return self._abstain(q, f"the article does not report {speaker.name} on this", [])
+        hits = [self._hit(self._index[p.id], scores.get(self._index[p.id], 0.0)) for p in ranked]
+        cited, more = hits[:MAX_CITED], hits[MAX_CITED:]
+        return Answer(
+            question=q.text, answered=True, hits=tuple(cited), intent="speaker", speaker=speaker,
+            lead=f"What {speaker.name} said", more=tuple(more),
+        )  # fmt: skip
+
+    def _is_intro(self, i: int) -> bool:
+        p = self.passages[i]
+        nxt = self.passages[i + 1] if i + 1 < len(self.passages) else None
+        return p.kind == "paragraph" and p.text.endswith(":") and nxt is not None and nxt.article_id == p.article_id
+
+    def _list_answer(self, q: Query, ranked: list[tuple[int, float]]) -> Answer | None:
+        """Answer with a whole list (or an introduced quote) when the question asks for one."""
+        top = ranked[0][0]
+        p = self.passages[top]
+        if self._is_intro(top):
+            following = self._introduced(top)
+        elif p.kind == "item" and q.intent == "list":
+            following = [x for x in self.passages if x.article_id == p.article_id and x.list_number == p.list_number]
+        else:
+            return None
+        if not following:
+            return None
+        if self._coverage(q, top) < MIN_COVERAGE and not any(
+            self._coverage(q, self._index[f.id]) >= MIN_COVERAGE for f in following
+        ):
+            return None
+        hits = [self._hit(self._index[f.id], ranked[0][1]) for f in following]
+        lead = p.text if self._is_intro(top) else (p.lead_in or "")
+        return Answer(
+            question=q.text, answered=True, hits=tuple(hits[:6]), intent="list", lead=lead, more=tuple(hits[6:])
+        )
+
+    def _introduced(self, i: int) -> list[Passage]:
+        """The list items or quote paragraphs an intro paragraph leads into."""
+        out: list[Passage] = []
+        first = self.passages[i + 1]
+        for p in self.passages[i + 1 :]:
+            if p.article_id != first.article_id or p.kind != first.kind or p.kind == "paragraph":
+                break
+            if p.kind == "item" and p.list_number != first.list_number:
+                break
+            out.append(p)
+        return out
+
+    def _lead(self, q: Query, cited: list[Hit]) -> str:
+        first = cited[0].passage
+        if q.intent == "who_said" and first.speaker:
+            return f"{first.speaker} said it"
+        if first.speaker and first.kind == "quote":
+            return f"{first.speaker} in the article"
+        return "What the article says"
+
+    def _abstain(self, q: Query, reason: str, closest: list[Hit]) -> Answer:
+        return Answer(
+            question=q.text, answered=False, hits=tuple(closest), intent="abstain", speaker=q.speaker,
+            lead="The article does not answer this", reason=reason,
+        )  # fmt: skip
+
+    def _hit(self, i: int, score: float) -> Hit:
+        return Hit(self.passages[i], round(score, 4))
+
+    # -- browsing ------------------------------------------------------------------------------
+
+    def find_speaker(self, name: str) -> Speaker | None:
+        """Resolve a forgiving speaker name (surname, misspelling, role) to a speaker."""
+        if not name.strip():
+            return None
+        for sp in self.speakers:
+            if fold(sp.name) == fold(name):
+                return sp
+        q = self.analyser.analyse(f"what did {name} say")
+        return q.speaker
+
+    def quotes(self, name: str | None = None) -> tuple[Speaker | None, list[Passage]]:
+        """Return the quote passages, all or those of one speaker (None if the name resolves to no one)."""
+        if name:
+            sp = self.find_speaker(name)
+            if sp is None:
+                return None, []
+            return sp, [p for p in self._spoken.get(sp.name, []) if p.kind == "quote" and p.article_id == sp.article_id]
+        return None, [p for p in self.passages if p.kind == "quote"]
+
+    def issues(self) -> list[Issue]:
+        """Return the items of the lists the articles give, each with the passages that discuss it."""
+        out: list[Issue] = []
+        for i, p in enumerate(self.passages):
+            if p.kind != "item":
+                continue
+            scores = self.ranker.scores({t: 1.0 for t in set(terms(p.text))})
+            related = [
+                self.passages[j]
+                for j, s in sorted(scores.items(), key=lambda x: -x[1])
+                if j != i and self.passages[j].kind != "item" and self.passages[j].article_id == p.article_id
+            ][:2]
+            out.append(Issue(number=len(out) + 1, item=p, related=tuple(related)))
+        return out
+
+    def passage(self, passage_id: str) -> Passage | None:
+        """Return a passage by id."""
+        i = self._index.get(passage_id)
+        return self.passages[i] if i is not None else None
+
+
+_WHAT = {"count": "figure", "when": "time", "who": "name", "why": "reason", "": "answer"}
+
+
+def _related(q: Query, term: str) -> set[str]:
+    from index.question import synonyms
+
+    return set(synonyms(term))

@@ -1,0 +1,353 @@
+"""Reading a question: its intent, its terms (typo-corrected against the index) and who it is about.
+
+General English only: question patterns, a small thesaurus, role synonyms. The vocabulary and
+the people come from the indexed articles.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass, field
+
+from index import people
+from index.models import Speaker
+from index.text import QUESTION_WORDS, STOP_WORDS, fold, normalise, stem, words
+
+# Small general-English thesaurus of news vocabulary: groups of words that stand in for each other.
+SYNONYMS: tuple[tuple[str, ...], ...] = tuple(
+    tuple(g.split())
+    for g in """
+    agreement deal accord settlement treaty pact
+    talks negotiations negotiation discussions consultations
+    war conflict fighting hostilities combat
+    ceasefire truce armistice
+    strike walkout stoppage
+    worker employee staff workforce
+    port harbour harbor dock docks quay
+    customer client clients buyer
+    government ministry minister authorities administration state
+    company firm business corporation
+    money funds funding cash euros dollars cost costs
+    pay wage wages salary salaries earn earnings raise
+    fine penalty
+    court tribunal judge
+    ruling judgment judgement verdict decision
+    appeal challenge
+    lawsuit case suit
+    picture pictures photo photos image images photograph
+    start begin began started launch
+    end stop halt finish
+    cut reduce lower
+    rise increase grow raise
+    fall drop decline decrease
+    job jobs employment
+    risk risks danger threat threats hazard
+    problem problems issue issues difficulty trouble
+    goal goals aim aims objective objectives target
+    demand demands request requests
+    order orders ruling instruct
+    plan plans proposal proposals offer
+    say said state stated tell told claim
+    help support assist aid
+    attack strike assault
+    killed dead died death deaths casualties losses
+    damage destruction destroyed
+    mediator intermediary broker
+    security safety protection
+    country nation state
+    city town
+    leader chief head boss
+    expert analyst specialist
+    talk speech address
+    meeting meet summit
+    delay postpone
+    reason reasons cause why
+    happy pleased glad
+    angry furious upset
+    sell sold sale
+    buy bought purchase
+    big large huge
+    small little tiny
+    fast quick rapid swift
+    cold freezing frozen heat heating
+    house home homes houses housing
+    rocket launcher missile
+    car vehicle
+    photo picture
+    test trial experiment
+    study research analyse analyze examine
+    """.strip().splitlines()
+)
+
+
+@functools.lru_cache(maxsize=1)
+def _synonym_index() -> dict[str, frozenset[str]]:
+    index: dict[str, set[str]] = {}
+    for group in SYNONYMS:
+        stems = {stem(w) for w in group}
+        for s in stems:
+            index.setdefault(s, set()).update(stems)
+    return {k: frozenset(v - {k}) for k, v in index.items()}
+
+
+def synonyms(term: str) -> frozenset[str]:
+    """Return the stems that may stand in for a stem (general-English thesaurus)."""
+    return _synonym_index().get(term, frozenset())
+
+
+@functools.lru_cache(maxsize=1)
+def _english() -> dict[str, int]:
+    """Word frequencies of English (pyspellchecker's dictionary), loaded on first use."""
+    from spellchecker import SpellChecker
+
+    return dict(SpellChecker().word_frequency.dictionary)
+
+
+def is_english_word(word: str) -> bool:
+    """Tell whether a folded word is a common English word (so not a typo to correct)."""
+    return _english().get(word, 0) >= 200
+
+
+SAY_VERBS = r"(?:say|said|tell|told|think|thinks|thought|mean|claim|argue|warn|announce|add|explain|state|stress|write|do|believe|want|feel|reply|respond|answer|promise|admit)"
+WHO_SAID = re.compile(
+    r"^(?:so\s+|and\s+)?who\s+(?:\w+\s+)?(?:said|says|say|warned|warns|told|tells|claimed|claims|argued|argues|"
+    r"compared|compares|admitted|admits|accused|accuses|threatened|threatens|called|calls|promised|"
+    r"insisted|stated|described|declared|noted|added|explained|stressed|emphasi[sz]ed|predicted|urged|"
+    r"criticised|criticized|vowed|suggested|described|believes|thinks|complained|denied|acknowledged|"
+    r"mentioned|talked|spoke|asked|quoted)\b"
+)
+SPEAKER_SLOT = re.compile(
+    rf"\b(?:what|how|why|when|where)\s+(?:did|does|do|has|have|had|is|was|will|would|can|could)\s+(?P<who>.+?)\s+{SAY_VERBS}\b"
+)
+POSSESSIVE_SLOT = re.compile(
+    r"(?P<who>[\w.\- ]+?)(?:'s|s'|s)?\s+(?:message|statement|statements|comments?|remarks?|words|view|views|position|"
+    r"stance|opinion|quotes?|reaction|response|argument|point|warning|promise|answer)\b"
+)
+COUNT = re.compile(r"\bhow\s+(?:many|much|long|far|big|large|high|often|old|fast|cold|hot|deep|tall|heavy)\b")
+WHEN = re.compile(r"^(?:so\s+|and\s+)?(?:when|what\s+time|what\s+date|what\s+day|since\s+when|how\s+soon)\b")
+WHO = re.compile(r"^(?:so\s+|and\s+)?(?:who|whom|whose|which)\b|\bwhat\s+is\s+the\s+name\b|\bname\s+of\b|\bwho\s+is\b")
+WHY = re.compile(r"\bwhy\b|\breasons?\b|\bhow\s+come\b|\bwhat\s+for\b")
+LIST = re.compile(
+    r"\b(?:what|which)\s+(?:are|were)\b|\blist\b|\bwhat\s+(?:could|can|might|may)\s+go\s+wrong\b|"
+    r"\bwhat\s+(?:\w+\s+){0,2}(?:did|does|do)\s+(?:\w+\s+){1,3}(?:order|demand|want|ask|propose)\b"
+)
+IDIOMS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"\bgo(?:es)?\s+wrong\b"), "risks problems danger"),
+    (re.compile(r"\bstep(?:ped|s)?\s+in\b"), "intervene mediator offer"),
+    (re.compile(r"\bgo-between\b"), "mediator"),
+    (re.compile(r"\bsticking\s+points?\b"), "issues problems disputed"),
+)
+
+
+@dataclass
+class Query:
+    """A question, analysed."""
+
+    text: str
+    words: list[str]  # folded surface words
+    terms: dict[str, float]  # stem -> weight, for ranking
+    missing: list[str]  # content words that match nothing in the index
+    content: list[str]  # content stems the question asks about (after correction)
+    intent: str  # search | speaker | who_said | list
+    answer_type: str  # "" | count | when | who | why
+    speaker: Speaker | None = None
+    speaker_words: set[str] = field(default_factory=set)  # stems that named the speaker
+    person_slot: str = ""  # the words where the question names someone ("putin" in "what did putin say")
+    person_unknown: bool = False  # the question names someone the index does not know
+
+
+class Analyser:
+    """Analyses questions against one index's vocabulary and speakers."""
+
+    def __init__(self, vocabulary: dict[str, int], surface: dict[str, str], speakers: list[Speaker]) -> None:
+        self.vocabulary = vocabulary  # stem -> document frequency
+        self.surface = surface  # folded surface word -> stem, for typo correction
+        self.speakers = speakers
+        self._by_length: dict[int, list[str]] = {}
+        for w in surface:
+            self._by_length.setdefault(len(w), []).append(w)
+
+    def analyse(self, question: str) -> Query:
+        """Analyse one question."""
+        text = " ".join(normalise(question).split())
+        low = fold(text)
+        low = re.sub(r"\bwat\b", "what", low)
+        expansions = " ".join(extra for pattern, extra in IDIOMS if pattern.search(low))
+        ws = words(text)
+        intent, answer_type = _intent(low)
+        speaker, speaker_words, slot, unknown = self._speaker(low, ws)
+        if (
+            speaker
+            and intent == "search"
+            and (SPEAKER_SLOT.search(low) or POSSESSIVE_SLOT.search(low) or _on_topic(low, ws))
+        ):
+            intent = "speaker"
+        terms: dict[str, float] = {}
+        missing: list[str] = []
+        content: list[str] = []
+        for w in ws + words(expansions):
+            if w in STOP_WORDS or w in QUESTION_WORDS or (len(w) < 2 and not w.isdigit()):
+                continue
+            s = stem(w)
+            if s in speaker_words:
+                continue
+            found = self._lookup(w, s)
+            if found is None:
+                if len(w) > 2 or w.isdigit():
+                    missing.append(w)
+                    content.append(s)
+                continue
+            content.append(found)
+            terms[found] = max(terms.get(found, 0.0), 1.0 if found == s else 0.8)
+            for syn in synonyms(found):
+                if syn in self.vocabulary and syn not in terms:
+                    terms[syn] = 0.5
+        return Query(
+            text=text,
+            words=ws,
+            terms=terms,
+            missing=missing,
+            content=list(dict.fromkeys(content)),
+            intent=intent,
+            answer_type=answer_type,
+            speaker=speaker,
+            speaker_words=speaker_words,
+            person_slot=slot,
+            person_unknown=unknown,
+        )
+
+    def _lookup(self, word: str, term: str) -> str | None:
+        """Return the index stem a question word stands for: itself, a typo fix or a synonym."""
+        if term in self.vocabulary:
+            return term
+        if word in self.surface:
+            return self.surface[word]
+        if len(word) >= 5 and not word.isdigit() and not is_english_word(word):
+            best = self._closest(word)
+            if best:
+                return self.surface[best]
+        for syn in synonyms(term):
+            if syn in self.vocabulary:
+                return syn
+        return None
+
+    def _closest(self, word: str) -> str | None:
+        candidates = []
+        for n in range(len(word) - 2, len(word) + 3):
+            for v in self._by_length.get(n, ()):
+                if people.similar(word, v):
+                    candidates.append(v)
+        if not candidates:
+            return None
+        return max(candidates, key=lambda v: (v[:1] == word[:1], self.vocabulary.get(self.surface[v], 0)))
+
+    def _speaker(self, low: str, ws: list[str]) -> tuple[Speaker | None, set[str], str, bool]:
+        """Resolve who the question is about, by name (typos allowed) or by role."""
+        slot_m = SPEAKER_SLOT.search(low)
+        slot = slot_m.group("who") if slot_m else ""
+        by_name = self._by_name(ws)
+        if by_name:
+            speaker, used = by_name
+            return speaker, used, slot, False
+        by_role = self._by_role(ws)
+        if by_role:
+            speaker, used = by_role
+            return speaker, used, slot, False
+        unknown = False
+        if slot:
+            slot_words = [w for w in words(slot) if w not in STOP_WORDS and w not in QUESTION_WORDS]
+            known = [w for w in slot_words if stem(w) in self.vocabulary or w in self.surface]
+            pronoun = bool(re.fullmatch(r"(?:he|she|they|him|her|it|you|i|we|the article|the report|the author)", slot))
+            unknown = bool(slot_words) and len(known) < len(slot_words) and not pronoun
+        return None, set(), slot, unknown
+
+    def _by_name(self, ws: list[str]) -> tuple[Speaker, set[str]] | None:
+        best: tuple[int, Speaker, set[str]] | None = None
+        for sp in self.speakers:
+            name_tokens = [t for t in words(sp.name) if len(t) > 1]
+            surname_parts = words(sp.name.split()[-1])
+            hits: set[str] = set()
+            score = 0
+            for w in ws:
+                for t in name_tokens:
+                    if w == t or (len(w) >= 4 and people.similar(w, t)) or (w.endswith("s") and w[:-1] == t):
+                        hits.add(stem(w))
+                        score += 2 if t in surname_parts else 1
+            if hits and (any(t in surname_parts for t in name_tokens) and score >= 2):
+                if best is None or score > best[0]:
+                    best = (score, sp, hits)
+        return (best[1], best[2]) if best else None
+
+    def _by_role(self, ws: list[str]) -> tuple[Speaker, set[str]] | None:
+        joined = " ".join(ws)
+        q_roles = [w for w in ws if w in people.ROLE_NOUNS]
+        if "secretary general" in joined:
+            q_roles.append("secretary-general")
+        if not q_roles:
+            return None
+        q_head = q_roles[-1]
+        near = _qualifiers_near(ws, q_head)
+        scored: list[tuple[int, Speaker]] = []
+        for sp in self.speakers:
+            heads = {people.role_head(r) for r in sp.roles} - {""}
+            quals: set[str] = set()
+            for r in sp.roles:
+                quals |= people.role_qualifiers(r)
+            exact = q_head in heads
+            synonym = bool(people.expand_role_word(q_head) & heads)
+            if not (exact or synonym):
+                continue
+            overlap = len(near & quals)
+            if not exact and near and overlap == 0:
+                continue
+            if exact and near and overlap == 0 and any(q in _COUNTRYISH for q in near):
+                continue
+            scored.append((overlap * 2 + (1 if exact else 0), sp))
+        if not scored:
+            return None
+        scored.sort(key=lambda x: -x[0])
+        if len(scored) > 1 and scored[0][0] == scored[1][0]:
+            return None
+        used = {stem(w) for w in q_roles} | {stem(w) for w in ws if stem(w) in near}
+        if "secretary-general" in q_roles:
+            used |= {stem("secretary"), stem("general")}
+        return scored[0][1], used
+
+
+_COUNTRYISH = frozenset(stem(w) for w in ("usa", "uk", "eu", "un", "nato", "europe", "russia", "ukraine", "china"))
+
+
+def _qualifiers_near(ws: list[str], head: str) -> set[str]:
+    """Content stems within three words of the role noun (the NATO chief, chair of the union)."""
+    out: set[str] = set()
+    positions = [i for i, w in enumerate(ws) if w == head or (head == "secretary-general" and w == "general")]
+    for i in positions:
+        for w in ws[max(0, i - 3) : i + 4]:
+            if w in STOP_WORDS or w in QUESTION_WORDS or w in people.ROLE_NOUNS or w in {"of", "the", "s"}:
+                continue
+            out.add(stem(w))
+    return out
+
+
+def _on_topic(low: str, ws: list[str]) -> bool:
+    """ "zelenskyy on security": a name followed by "on" and a topic."""
+    return bool(re.search(r"^\S+(?:\s+\S+)?\s+on\s+\S+", low)) and len(ws) <= 6
+
+
+def _intent(low: str) -> tuple[str, str]:
+    """Return (intent, answer type) from the question's wording."""
+    answer_type = ""
+    if COUNT.search(low):
+        answer_type = "count"
+    elif WHEN.search(low):
+        answer_type = "when"
+    elif WHY.search(low):
+        answer_type = "why"
+    elif WHO.search(low):
+        answer_type = "who"
+    if WHO_SAID.search(low):
+        return "who_said", "who"
+    if LIST.search(low):
+        return "list", answer_type
+    return "search", answer_type

@@ -1,0 +1,183 @@
+"""The SQLite index, through sqlite-utils: schema, atomic rebuild and loading.
+
+This is the only module that touches SQLite.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sqlite3
+import tempfile
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+import sqlite_utils
+
+from index.models import Article, ParsedArticle, Passage, Speaker
+
+logger = logging.getLogger(__name__)
+
+SCHEMA_VERSION = 1
+
+
+class StoreError(RuntimeError):
+    """The index file is missing, unreadable or of another schema; the message says how to fix it."""
+
+
+@dataclass(frozen=True)
+class Corpus:
+    """Everything loaded from one index file."""
+
+    articles: tuple[Article, ...]
+    passages: tuple[Passage, ...]
+    speakers: tuple[Speaker, ...]
+    build_id: str
+    built_at: str
+
+
+def write_index(parsed: list[ParsedArticle], db_path: Path, *, hashes: dict[str, str]) -> None:
+    """Write a fresh index to a temporary file beside db_path, then rename it over db_path.
+
+    A reader never sees a half-written index, and a failure leaves the previous file as it was.
+    """
+    db_path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{db_path.name}.", suffix=".tmp", dir=db_path.parent)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        db = sqlite_utils.Database(tmp)
+        _create_schema(db)
+        with db.conn:
+            for p in parsed:
+                _insert_article(db, p, hashes.get(p.article.source, ""))
+            db["meta"].insert_all(
+                [
+                    {"key": "schema_version", "value": str(SCHEMA_VERSION)},
+                    {"key": "build_id", "value": uuid.uuid4().hex},
+                    {"key": "built_at", "value": time.strftime("%Y-%m-%dT%H:%M:%S%z")},
+                    {"key": "source_hashes", "value": json.dumps(hashes, sort_keys=True)},
+                ]
+            )
+        db.close()
+        os.replace(tmp, db_path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def _create_schema(db: sqlite_utils.Database) -> None:
+    db["articles"].create({"id": str, "title": str, "date": str, "tags": str, "source": str, "sha256": str}, pk="id")
+    db["passages"].create(
+        {
+            "id": str,
+            "article_id": str,
+            "number": int,
+            "kind": str,
+            "text": str,
+            "speaker": str,
+            "lead_in": str,
+            "list_number": int,
+        },
+        pk="id",
+        foreign_keys=[("article_id", "articles", "id")],
+    )
+    db["speakers"].create(
+        {"id": int, "article_id": str, "name": str, "roles": str, "aliases": str},
+        pk="id",
+        foreign_keys=[("article_id", "articles", "id")],
+    )
+    db["meta"].create({"key": str, "value": str}, pk="key")
+    db["passages"].create_index(["article_id", "number"], unique=True)
+    db["speakers"].create_index(["article_id", "name"], unique=True)
+
+
+def _insert_article(db: sqlite_utils.Database, parsed: ParsedArticle, sha256: str) -> None:
+    a = parsed.article
+    db["articles"].insert(
+        {"id": a.id, "title": a.title, "date": a.date, "tags": json.dumps(list(a.tags)), "source": a.source,
+         "sha256": sha256}
+    )  # fmt: skip
+    db["passages"].insert_all(
+        {
+            "id": p.id,
+            "article_id": p.article_id,
+            "number": p.number,
+            "kind": p.kind,
+            "text": p.text,
+            "speaker": p.speaker,
+            "lead_in": p.lead_in,
+            "list_number": p.list_number,
+        }
+        for p in parsed.passages
+    )
+    db["speakers"].insert_all(
+        {"article_id": s.article_id, "name": s.name, "roles": json.dumps(list(s.roles)),
+         "aliases": json.dumps(list(s.aliases))}
+        for s in parsed.speakers
+    )  # fmt: skip
+
+
+def read_meta(db_path: Path) -> dict[str, str]:
+    """Return the meta table of an index file (cheap: used to notice a rebuilt index)."""
+    db = _open(db_path)
+    try:
+        return {row["key"]: row["value"] for row in db["meta"].rows}
+    except sqlite3.DatabaseError as exc:
+        raise StoreError(f"{db_path}: not a readable index ({exc}); rebuild it with `python -m index build`") from exc
+    finally:
+        db.close()
+
+
+def load_corpus(db_path: Path) -> Corpus:
+    """Load every article, passage and speaker of an index file."""
+    meta = read_meta(db_path)
+    version = meta.get("schema_version")
+    if version != str(SCHEMA_VERSION):
+        raise StoreError(
+            f"{db_path}: index schema {version or 'unknown'}, this version needs {SCHEMA_VERSION}; "
+            "rebuild it with `python -m index build`"
+        )
+    db = _open(db_path)
+    try:
+        articles = tuple(
+            Article(id=r["id"], title=r["title"], date=r["date"], tags=tuple(json.loads(r["tags"] or "[]")),
+                    source=r["source"] or "")
+            for r in db["articles"].rows_where(order_by="rowid")
+        )  # fmt: skip
+        passages = tuple(
+            Passage(
+                article_id=r["article_id"],
+                number=r["number"],
+                kind=r["kind"],
+                text=r["text"],
+                speaker=r["speaker"],
+                lead_in=r["lead_in"],
+                list_number=r["list_number"],
+            )
+            for r in db["passages"].rows_where(order_by="rowid")
+        )
+        speakers = tuple(
+            Speaker(article_id=r["article_id"], name=r["name"], roles=tuple(json.loads(r["roles"])),
+                    aliases=tuple(json.loads(r["aliases"])))
+            for r in db["speakers"].rows_where(order_by="id")
+        )  # fmt: skip
+    except (sqlite3.DatabaseError, KeyError, ValueError) as exc:
+        raise StoreError(f"{db_path}: damaged index ({exc}); rebuild it with `python -m index build`") from exc
+    finally:
+        db.close()
+    return Corpus(articles, passages, speakers, build_id=meta.get("build_id", ""), built_at=meta.get("built_at", ""))
+
+
+def _open(db_path: Path) -> sqlite_utils.Database:
+    if not db_path.is_file():
+        raise StoreError(f"{db_path}: no index file; build it with `python -m index build`")
+    try:
+        conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
+        conn.execute("select count(*) from sqlite_master").fetchone()
+    except sqlite3.DatabaseError as exc:
+        raise StoreError(f"{db_path}: not a readable index ({exc}); rebuild it with `python -m index build`") from exc
+    return sqlite_utils.Database(conn)

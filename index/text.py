@@ -1,0 +1,157 @@
+"""One analyser for passages and questions: normalising, tokenizing, stemming.
+
+Everything here is general English knowledge; nothing names a particular article.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import unicodedata
+
+import snowballstemmer
+
+_QUOTE_MAP = str.maketrans(
+    {
+        "\u2018": "'",
+        "\u2019": "'",
+        "\u201a": "'",
+        "\u201b": "'",
+        "\u2032": "'",
+        "`": "'",
+        "\u00b4": "'",
+        "\u201c": '"',
+        "\u201d": '"',
+        "\u201e": '"',
+        "\u00ab": '"',
+        "\u00bb": '"',
+        "\u2033": '"',
+        "\u2013": "-",
+        "\u2014": "-",
+        "\u2212": "-",
+        "\u00a0": " ",
+        "\u2009": " ",
+        "\u202f": " ",
+    }
+)
+_ZERO_WIDTH = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]")
+
+STOP_WORDS = frozenset(
+    """
+    a about above after again against all am an and any are aren arent as at be because been before
+    being below between both but by can cannot cant could couldn couldnt did didn didnt do does doesn
+    doesnt doing don dont down during each few for from further had hadn hadnt has hasn hasnt have
+    haven havent having he hed hes her here heres hers herself him himself his how hows i id im ive if
+    in into is isn isnt it its itself lets me more most much my myself no nor not of off on once only
+    or other ought our ours ourselves out over own same shan she shes should shouldn shouldnt so some
+    such than that thats the their theirs them themselves then there theres these they theyd theyre
+    theyve this those through to too under until up very was wasn wasnt we wed were weren werent weve
+    what whats when whens where wheres which while who whos whom why whys will with won wont would
+    wouldn wouldnt you youd youll youre youve your yours yourself yourselves s t ll re ve d m
+    also just still yet ever even really quite rather now get got gets getting make makes made making
+    tell tells told say says said saying think thinks thought know knows knew let like want wants
+    article text story news report piece please thanks thank hi hello hey ok okay anything something
+    everything nothing one ones thing things way may might must shall us
+    """.split()
+)
+# Words that ask rather than inform: they never count as evidence, nor as missing evidence.
+QUESTION_WORDS = frozenset(
+    """
+    who whom whose what which when where why how whats wat wot wich wher whos hows
+    exactly actually basically currently right tell explain describe give show mean means meaning
+    happen happened happening happens go going goes went gone come comes came do does did done
+    did talk talked talking speak spoke spoken message statement statements comment comments
+    view views position stance opinion opinions point points reaction react reacted respond
+    responded response answer answered claim claimed according
+    """.split()
+)
+
+_stemmer = snowballstemmer.stemmer("english")
+
+NUMBER_WORDS = {
+    "zero": "0", "one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6",
+    "seven": "7", "eight": "8", "nine": "9", "ten": "10", "eleven": "11", "twelve": "12",
+    "twenty": "20", "thirty": "30", "forty": "40", "fifty": "50", "hundred": "100",
+}  # fmt: skip
+
+
+def normalise(text: str) -> str:
+    """Return text with unified quote marks, dashes and spaces, and no zero-width characters."""
+    text = unicodedata.normalize("NFKC", text)
+    text = _ZERO_WIDTH.sub("", text)
+    return text.translate(_QUOTE_MAP)
+
+
+def fold(text: str) -> str:
+    """Return text lower-cased and stripped of accents, for matching."""
+    text = normalise(text).lower()
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+# Nationality adjectives and short forms, mapped to one term per country (general knowledge).
+COUNTRY_FORMS: dict[str, str] = {
+    "american": "usa", "americans": "usa", "america": "usa", "usa": "usa", "washington": "usa",
+    "ukrainian": "ukraine", "ukrainians": "ukraine", "ukraine": "ukraine",
+    "russian": "russia", "russians": "russia", "russia": "russia", "kremlin": "russia",
+    "british": "uk", "britain": "uk", "uk": "uk", "english": "england",
+    "german": "germany", "germans": "germany", "french": "france", "italian": "italy",
+    "spanish": "spain", "chinese": "china", "japanese": "japan", "indian": "india",
+    "canadian": "canada", "mexican": "mexico", "brazilian": "brazil", "polish": "poland",
+    "dutch": "netherlands", "turkish": "turkey", "iranian": "iran", "israeli": "israel",
+    "palestinian": "palestine", "syrian": "syria", "egyptian": "egypt", "korean": "korea",
+    "australian": "australia", "swiss": "switzerland", "swedish": "sweden", "norwegian": "norway",
+    "danish": "denmark", "finnish": "finland", "greek": "greece", "irish": "ireland",
+    "belgian": "belgium", "austrian": "austria", "hungarian": "hungary", "czech": "czechia",
+    "romanian": "romania", "portuguese": "portugal", "saudi": "saudi", "european": "europe",
+    "african": "africa", "asian": "asia", "belarusian": "belarus", "georgian": "georgia",
+    "venezuelan": "venezuela", "argentinian": "argentina", "argentine": "argentina",
+}  # fmt: skip
+_US = re.compile(r"\bU\.?S\.?(?:A\.?)?(?=\W|$)|\bUnited States(?: of America)?\b|(?i:(?<=\bthe )us\b|^us\b)")
+
+_WORD = re.compile(r"\d+(?:[.,]\d+)*%?|[^\W\d_]+(?:'[^\W\d_]+)?", re.UNICODE)
+
+
+def words(text: str) -> list[str]:
+    """Split text into folded surface words: letters, or numbers with their separators."""
+    out: list[str] = []
+    for raw in _WORD.findall(fold(_US.sub("USA", normalise(text)))):
+        if raw[0].isdigit():
+            percent = raw.endswith("%")
+            raw = raw.rstrip("%")
+            # 41,000 -> 41000 ; 6.5 stays 6.5
+            if re.fullmatch(r"\d{1,3}(?:,\d{3})+", raw):
+                raw = raw.replace(",", "")
+            out.append(raw.rstrip(".,"))
+            if percent:
+                out.append("percent")
+            continue
+        if "'" in raw:
+            head, _, tail = raw.partition("'")
+            out.append(head)
+            if tail not in ("s", "t", "ll", "re", "ve", "d", "m"):
+                out.append(tail)
+            continue
+        out.append(raw)
+    return out
+
+
+@functools.lru_cache(maxsize=65536)
+def stem(word: str) -> str:
+    """Return the Snowball (Porter 2) stem of one folded word; numbers are kept as they are."""
+    if word[0].isdigit():
+        return word
+    word = COUNTRY_FORMS.get(word) or NUMBER_WORDS.get(word, word)
+    if word[0].isdigit():
+        return word
+    return str(_stemmer.stemWord(word))
+
+
+def is_stop(word: str) -> bool:
+    """Tell whether a folded word carries no topical meaning."""
+    return word in STOP_WORDS or word in QUESTION_WORDS
+
+
+def terms(text: str) -> list[str]:
+    """Return the index terms of a text: stems of its non-stop words, in order."""
+    return [stem(w) for w in words(text) if w not in STOP_WORDS]
