@@ -12,7 +12,7 @@ from pathlib import Path
 
 from index import people
 from index.models import Answer, Article, Hit, Passage, Speaker
-from index.question import Analyser, Query
+from index.question import Analyser, Query, synonyms
 from index.rank import Ranker
 from index.store import Corpus, load_corpus
 from index.text import fold, stem, terms, words
@@ -20,8 +20,9 @@ from index.text import fold, stem, terms, words
 logger = logging.getLogger(__name__)
 
 MAX_CITED = 3
+SPEAKER_BOOST = 1.5
 RELATIVE_CUTOFF = 0.45  # cite further passages only when they score at least this share of the best
-MIN_COVERAGE = 0.5  # share of the question's weighted content the best passage must hold
+MIN_COVERAGE = 0.3  # share of the question's weighted content the best passage must hold
 NUMBER = re.compile(
     r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|"
     r"hundreds?|thousands?|millions?|billions?|dozens?|half|percent|several|few|many)\b"
@@ -29,9 +30,21 @@ NUMBER = re.compile(
 TIME = re.compile(
     r"\b(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|january|february|march|april|may|june|"
     r"july|august|september|october|november|december|today|tomorrow|yesterday|tonight|morning|evening|"
-    r"week|month|year|spring|summer|autumn|fall|winter|days?|hours?|minutes?|since|until|ago|later|"
-    r"earlier|soon|next|last|\d{1,2}:\d{2}|(?:19|20)\d{2})\b"
+    r"spring|summer|autumn|winter|since|until|ago|later|earlier|soon|next|last|\d{1,2}:\d{2}|(?:19|20)\d{2}|"
+    r"(?:in|within|after|for)\s+(?:\d+|a|an|one|two|three|four|five|six|seven|eight|nine|ten|twelve)\s+"
+    r"(?:days?|weeks?|months?|years?|hours?|minutes?))\b"
 )
+# What a "how much/many ..." question measures, by the words it uses (general English).
+DIMENSIONS: tuple[tuple[frozenset[str], re.Pattern[str]], ...] = (
+    (frozenset("weigh weighs weight heavy heavier mass".split()),
+     re.compile(r"\b(?:kg|kilo\w*|tonnes?|tons?|grams?|pounds?|lbs?)\b")),
+    (frozenset("cost costs costing money pay paid price spend spent earn earns earned worth fine budget "
+               "salary salaries wage wages".split()),
+     re.compile(r"[€$£¥]|\b(?:euros?|dollars?|pounds?|francs?|yen|yuan|rubles?|roubles?|hryvnias?|cents?|usd|eur)\b")),
+    (frozenset("far distance away".split()), re.compile(r"\b(?:km|kilomet\w*|metres?|meters?|miles?|feet|yards?)\b")),
+    (frozenset("cold hot warm temperature".split()), re.compile(r"\b(?:degrees?|celsius|fahrenheit|°)")),
+    (frozenset("often frequently".split()), re.compile(r"\b(?:every|times|per|daily|weekly|hourly|once|twice)\b")),
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -103,6 +116,11 @@ class Engine:
         if q.intent == "speaker" and q.speaker is not None:
             return self._speaker_answer(q, exclude)
         scores = self.ranker.scores(q.terms)
+        if q.speaker is not None:
+            # The question names someone without asking what they said: prefer their passages.
+            for i in scores:
+                if self.passages[i].speaker == q.speaker.name:
+                    scores[i] *= SPEAKER_BOOST
         if q.intent == "who_said":
             attributed = {i: s for i, s in scores.items() if self.passages[i].speaker}
             if attributed:
@@ -111,7 +129,7 @@ class Engine:
         ranked = [(i, s) for i, s in ranked if self.passages[i].id not in exclude]
         if not ranked:
             return self._abstain(q, "nothing in the article matches the question", [])
-        if q.intent == "list" or self._is_intro(ranked[0][0]):
+        if q.intent == "list" or (self._is_intro(ranked[0][0]) and q.answer_type in ("", "why")):
             listed = self._list_answer(q, ranked)
             if listed:
                 return listed
@@ -119,34 +137,51 @@ class Engine:
 
     def _check(self, q: Query, ranked: list[tuple[int, float]]) -> Answer:
         """Apply the evidence checks, then cite the best passages."""
+        closest = [self._hit(i, s) for i, s in ranked[:MAX_CITED]]
+        if q.focus_missing:
+            return self._abstain(q, f"the article does not name the {' '.join(q.focus_missing)}", closest)
         candidates = ranked
-        if q.answer_type == "count":
-            candidates = [(i, s) for i, s in ranked if NUMBER.search(fold(self.passages[i].text))]
-        elif q.answer_type == "when":
-            candidates = [(i, s) for i, s in ranked if TIME.search(fold(self.passages[i].text))]
+        if q.answer_type in ("count", "when"):
+            candidates = [(i, s) for i, s in ranked if self._gives_measure(q, i)]
         elif q.answer_type == "who" and q.intent != "who_said":
             candidates = [(i, s) for i, s in ranked if self._names_someone_new(i, q)]
-        closest = [self._hit(i, s) for i, s in ranked[:MAX_CITED]]
         if not candidates:
             return self._abstain(q, f"the article gives no {_WHAT[q.answer_type]} for this", closest)
         best, best_score = candidates[0]
-        coverage = self._coverage(q, best)
-        if coverage < MIN_COVERAGE:
+        # A figure or time found in a sentence about the question is evidence enough; otherwise the
+        # best passage must hold enough of what the question is about.
+        if q.answer_type not in ("count", "when") and self._coverage(q, best) < MIN_COVERAGE:
             return self._abstain(q, "the article does not answer this", closest)
         cited = self._pick(candidates, best_score)
         lead = self._lead(q, cited)
         return Answer(question=q.text, answered=True, hits=tuple(cited), intent=q.intent, speaker=q.speaker, lead=lead)
 
+    def _gives_measure(self, q: Query, i: int) -> bool:
+        """Tell whether passage i gives the figure or time asked for, in a sentence about the question."""
+        pattern = TIME if q.answer_type == "when" else NUMBER
+        asked = set(q.words)
+        units = [unit for dim, unit in DIMENSIONS if dim & asked] if q.answer_type == "count" else []
+        total = sum(q.weights.get(t, 0.0) for t in q.content) or 1.0
+        for sentence in _SENTENCE.split(self.passages[i].text):
+            low = fold(sentence)
+            if not pattern.search(low) or any(not u.search(low) for u in units):
+                continue
+            held = set(terms(sentence))
+            share = sum(q.weights.get(t, 0.0) for t in q.content if t in held or synonyms(t) & held) / total
+            if share >= (0.5 if q.answer_type == "when" else 0.25):
+                return True
+        return False
+
     def _coverage(self, q: Query, i: int) -> float:
-        """Share of the question's content (IDF-weighted) that passage i holds."""
+        """Share of the question's content, weighted by how specific each word is, that passage i holds."""
         doc = self._doc_sets[i]
         total = held = 0.0
         for term in q.content:
-            weight = self.ranker.idf.get(term, self.ranker.max_idf())
+            weight = q.weights.get(term, 1.0)
             total += weight
-            if term in doc or term in q.terms and term in doc:
+            if term in doc:
                 held += weight
-            elif any(t in doc for t in _related(q, term)):
+            elif synonyms(term) & doc:
                 held += 0.8 * weight
         return held / total if total else 1.0
 
@@ -304,8 +339,4 @@ class Engine:
 
 _WHAT = {"count": "figure", "when": "time", "who": "name", "why": "reason", "": "answer"}
 
-
-def _related(q: Query, term: str) -> set[str]:
-    from index.question import synonyms
-
-    return set(synonyms(term))
+_SENTENCE = re.compile(r"(?<=[.!?;])\s+(?=[A-Z“\d])")

@@ -26,7 +26,7 @@ SYNONYMS: tuple[tuple[str, ...], ...] = tuple(
     worker employee staff workforce
     port harbour harbor dock docks quay
     customer client clients buyer
-    government ministry minister authorities administration state
+    government ministry authorities administration
     company firm business corporation
     money funds funding cash euros dollars cost costs
     pay wage wages salary salaries earn earnings raise
@@ -55,7 +55,7 @@ SYNONYMS: tuple[tuple[str, ...], ...] = tuple(
     damage destruction destroyed
     mediator intermediary broker
     security safety protection
-    country nation state
+    country nation
     city town
     leader chief head boss
     expert analyst specialist
@@ -112,13 +112,13 @@ def is_english_word(word: str) -> bool:
 SAY_VERBS = r"(?:say|said|tell|told|think|thinks|thought|mean|claim|argue|warn|announce|add|explain|state|stress|write|do|believe|want|feel|reply|respond|answer|promise|admit)"
 WHO_SAID = re.compile(
     r"^(?:so\s+|and\s+)?who\s+(?:\w+\s+)?(?:said|says|say|warned|warns|told|tells|claimed|claims|argued|argues|"
-    r"compared|compares|admitted|admits|accused|accuses|threatened|threatens|called|calls|promised|"
+    r"compared|compares|admitted|admits|accused|accuses|threatened|threatens|promised|"
     r"insisted|stated|described|declared|noted|added|explained|stressed|emphasi[sz]ed|predicted|urged|"
     r"criticised|criticized|vowed|suggested|described|believes|thinks|complained|denied|acknowledged|"
     r"mentioned|talked|spoke|asked|quoted)\b"
 )
 SPEAKER_SLOT = re.compile(
-    rf"\b(?:what|how|why|when|where)\s+(?:did|does|do|has|have|had|is|was|will|would|can|could)\s+(?P<who>.+?)\s+{SAY_VERBS}\b"
+    rf"\b(?:did|does|do|has|have|had|is|was|will|would|can|could)\s+(?P<who>.+?)\s+{SAY_VERBS}\b"
 )
 POSSESSIVE_SLOT = re.compile(
     r"(?P<who>[\w.\- ]+?)(?:'s|s'|s)?\s+(?:message|statement|statements|comments?|remarks?|words|view|views|position|"
@@ -140,6 +140,39 @@ IDIOMS: tuple[tuple[re.Pattern[str], str], ...] = (
 )
 
 
+FOCUS = re.compile(
+    r"^(?:so\s+|and\s+)?(?:which|what\s+kind\s+of|what\s+sort\s+of)\s+(?P<a>.+)|\bname\s+of\s+(?:the\s+)?(?P<b>.+)|"
+    r"^(?:so\s+|and\s+)?who\s+(?:is|was|are|were)\s+(?:the|a|an)\s+(?P<c>.+)"
+)
+_FOCUS_STOP = frozenset("is are was were do does did has have had will would can could should in on at of for to by with from".split())
+
+
+def focus_words(low: str) -> list[str]:
+    """The noun phrase a which/who-is/name-of question asks to identify ("which country" -> country)."""
+    m = FOCUS.search(low)
+    if not m:
+        return []
+    phrase = m.group("a") or m.group("b") or m.group("c") or ""
+    out: list[str] = []
+    for w in words(phrase):
+        if w in _FOCUS_STOP or len(out) == 3:
+            break
+        if w in STOP_WORDS or w == "s":
+            continue
+        out.append(w)
+    return out
+
+
+def english_rarity(word: str) -> float:
+    """How specific a word is in general English: 1.0 for rare words and names, lower for common ones."""
+    freq = _english().get(word, 0)
+    if freq <= 0:
+        return 1.0
+    import math
+
+    return max(0.2, min(1.0, 1.0 - math.log10(freq) / 7.0))
+
+
 @dataclass
 class Query:
     """A question, analysed."""
@@ -155,6 +188,8 @@ class Query:
     speaker_words: set[str] = field(default_factory=set)  # stems that named the speaker
     person_slot: str = ""  # the words where the question names someone ("putin" in "what did putin say")
     person_unknown: bool = False  # the question names someone the index does not know
+    focus_missing: list[str] = field(default_factory=list)  # asked-for words the index lacks
+    weights: dict[str, float] = field(default_factory=dict)  # content stem -> specificity weight
 
 
 class Analyser:
@@ -175,6 +210,7 @@ class Analyser:
         low = re.sub(r"\bwat\b", "what", low)
         expansions = " ".join(extra for pattern, extra in IDIOMS if pattern.search(low))
         ws = words(text)
+        asking = set(words(" ".join(m.group() for m in COUNT.finditer(low))))
         intent, answer_type = _intent(low)
         speaker, speaker_words, slot, unknown = self._speaker(low, ws)
         if (
@@ -186,8 +222,12 @@ class Analyser:
         terms: dict[str, float] = {}
         missing: list[str] = []
         content: list[str] = []
+        weights: dict[str, float] = {}
+        if speaker is not None and intent != "speaker":
+            speaker_words = set()  # a resolved name still counts as content outside speaker answers
+        focus_missing = [w for w in focus_words(low) if self._lookup(w, stem(w), synonyms_too=False) is None]
         for w in ws + words(expansions):
-            if w in STOP_WORDS or w in QUESTION_WORDS or (len(w) < 2 and not w.isdigit()):
+            if w in STOP_WORDS or w in QUESTION_WORDS or w in asking or (len(w) < 2 and not w.isdigit()):
                 continue
             s = stem(w)
             if s in speaker_words:
@@ -197,8 +237,10 @@ class Analyser:
                 if len(w) > 2 or w.isdigit():
                     missing.append(w)
                     content.append(s)
+                    weights[s] = max(weights.get(s, 0.0), english_rarity(w))
                 continue
             content.append(found)
+            weights[found] = max(weights.get(found, 0.0), english_rarity(w))
             terms[found] = max(terms.get(found, 0.0), 1.0 if found == s else 0.8)
             for syn in synonyms(found):
                 if syn in self.vocabulary and syn not in terms:
@@ -215,9 +257,11 @@ class Analyser:
             speaker_words=speaker_words,
             person_slot=slot,
             person_unknown=unknown,
+            focus_missing=focus_missing,
+            weights=weights,
         )
 
-    def _lookup(self, word: str, term: str) -> str | None:
+    def _lookup(self, word: str, term: str, *, synonyms_too: bool = True) -> str | None:
         """Return the index stem a question word stands for: itself, a typo fix or a synonym."""
         if term in self.vocabulary:
             return term
@@ -227,9 +271,10 @@ class Analyser:
             best = self._closest(word)
             if best:
                 return self.surface[best]
-        for syn in synonyms(term):
-            if syn in self.vocabulary:
-                return syn
+        if synonyms_too:
+            for syn in synonyms(term):
+                if syn in self.vocabulary:
+                    return syn
         return None
 
     def _closest(self, word: str) -> str | None:

@@ -58,7 +58,7 @@ STOP_WORDS = frozenset(
 QUESTION_WORDS = frozenset(
     """
     who whom whose what which when where why how whats wat wot wich wher whos hows
-    exactly actually basically currently right tell explain describe give show mean means meaning
+    exactly actually basically currently right tell explain describe give show
     happen happened happening happens go going goes went gone come comes came do does did done
     did talk talked talking speak spoke spoken message statement statements comment comments
     view views position stance opinion opinions point points reaction react reacted respond
