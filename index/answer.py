@@ -12,7 +12,7 @@ from pathlib import Path
 
 from index import people
 from index.models import Answer, Article, Hit, Passage, Speaker
-from index.question import Analyser, Query, synonyms
+from index.question import Analyser, Query, focus_words, synonyms
 from index.rank import Ranker
 from index.store import Corpus, load_corpus
 from index.text import fold, stem, terms, words
@@ -24,8 +24,8 @@ SPEAKER_BOOST = 1.5
 RELATIVE_CUTOFF = 0.45  # cite further passages only when they score at least this share of the best
 MIN_COVERAGE = 0.3  # share of the question's weighted content the best passage must hold
 NUMBER = re.compile(
-    r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|"
-    r"hundreds?|thousands?|millions?|billions?|dozens?|half|percent|several|few|many)\b"
+    r"(?<![\d.,])(?!(?:19|20)\d\d\b)\d|\b(?:two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|"
+    r"hundreds?|thousands?|millions?|billions?|dozens?|percent)\b"
 )
 TIME = re.compile(
     r"\b(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|january|february|march|april|may|june|"
@@ -35,16 +35,26 @@ TIME = re.compile(
     r"(?:days?|weeks?|months?|years?|hours?|minutes?))\b"
 )
 # What a "how much/many ..." question measures, by the words it uses (general English).
+_MONEY = re.compile(r"[€$£¥]|\b(?:euros?|dollars?|pounds?|francs?|yen|yuan|rubles?|roubles?|hryvnias?|cents?|usd|eur)\b")
 DIMENSIONS: tuple[tuple[frozenset[str], re.Pattern[str]], ...] = (
     (frozenset("weigh weighs weight heavy heavier mass".split()),
      re.compile(r"\b(?:kg|kilo\w*|tonnes?|tons?|grams?|pounds?|lbs?)\b")),
     (frozenset("cost costs costing money pay paid price spend spent earn earns earned worth fine budget "
-               "salary salaries wage wages".split()),
-     re.compile(r"[€$£¥]|\b(?:euros?|dollars?|pounds?|francs?|yen|yuan|rubles?|roubles?|hryvnias?|cents?|usd|eur)\b")),
-    (frozenset("far distance away".split()), re.compile(r"\b(?:km|kilomet\w*|metres?|meters?|miles?|feet|yards?)\b")),
-    (frozenset("cold hot warm temperature".split()), re.compile(r"\b(?:degrees?|celsius|fahrenheit|°)")),
-    (frozenset("often frequently".split()), re.compile(r"\b(?:every|times|per|daily|weekly|hourly|once|twice)\b")),
+               "salary salaries wage wages".split()), _MONEY),
 )  # fmt: skip
+# Dimensions asked by "how <adjective>": only the adjective right after "how" counts.
+HOW_DIMENSIONS: dict[str, re.Pattern[str]] = {
+    "far": re.compile(r"\b(?:km|kilomet\w*|metres?|meters?|miles?|feet|yards?)\b"),
+    "cold": re.compile(r"\b(?:degrees?|celsius|fahrenheit)\b|°"),
+    "hot": re.compile(r"\b(?:degrees?|celsius|fahrenheit)\b|°"),
+    "often": re.compile(r"\b(?:every|times|per|daily|weekly|hourly|once|twice)\b"),
+    "heavy": re.compile(r"\b(?:kg|kilo\w*|tonnes?|tons?|grams?|pounds?|lbs?)\b"),
+}
+CAUSAL = re.compile(
+    r"\b(?:because|reasons?|due to|as a result|so that|in order to|to offset|reflect\w*|explain\w*|"
+    r"aimed|meant to|led to|given|unless|until|only once|as a way|therefore|since|if|in (?:her|his|their) view)\b"
+)
+WHY_BOOST = 1.3
 
 
 @dataclass(frozen=True)
@@ -96,8 +106,6 @@ class Engine:
         doc = terms(p.text)
         if p.speaker:
             doc += terms(p.speaker)
-        if p.lead_in:
-            doc += terms(p.lead_in)
         return doc
 
     # -- answering -----------------------------------------------------------------------------
@@ -116,11 +124,22 @@ class Engine:
         if q.intent == "speaker" and q.speaker is not None:
             return self._speaker_answer(q, exclude)
         scores = self.ranker.scores(q.terms)
+        acronym = _ACRONYM_Q.search(q.text)
+        if acronym:
+            # "what does CPA stand for": the passage that spells it out, "Long Name (CPA)".
+            spelled = re.compile(rf"\([\s]*{re.escape(acronym.group(1) or acronym.group(2))}[\s]*\)", re.IGNORECASE)
+            for i in scores:
+                if spelled.search(self.passages[i].text):
+                    scores[i] *= 10
         if q.speaker is not None:
             # The question names someone without asking what they said: prefer their passages.
             for i in scores:
                 if self.passages[i].speaker == q.speaker.name:
                     scores[i] *= SPEAKER_BOOST
+        if q.answer_type == "why":
+            for i in scores:
+                if CAUSAL.search(fold(self.passages[i].text)):
+                    scores[i] *= WHY_BOOST
         if q.intent == "who_said":
             attributed = {i: s for i, s in scores.items() if self.passages[i].speaker}
             if attributed:
@@ -129,7 +148,11 @@ class Engine:
         ranked = [(i, s) for i, s in ranked if self.passages[i].id not in exclude]
         if not ranked:
             return self._abstain(q, "nothing in the article matches the question", [])
-        if q.intent == "list" or (self._is_intro(ranked[0][0]) and q.answer_type in ("", "why")):
+        top = self.passages[ranked[0][0]]
+        if q.intent == "list" or (
+            self._is_intro(ranked[0][0])
+            and (q.answer_type == "" or (q.answer_type == "why" and CAUSAL.search(fold(top.text))))
+        ):
             listed = self._list_answer(q, ranked)
             if listed:
                 return listed
@@ -143,6 +166,8 @@ class Engine:
         candidates = ranked
         if q.answer_type in ("count", "when"):
             candidates = [(i, s) for i, s in ranked if self._gives_measure(q, i)]
+            counted = [(i, s) for i, s in candidates if self._counts_the_noun(q, i)]
+            candidates = counted + [c for c in candidates if c not in counted]
         elif q.answer_type == "who" and q.intent != "who_said":
             candidates = [(i, s) for i, s in ranked if self._names_someone_new(i, q)]
         if not candidates:
@@ -159,8 +184,12 @@ class Engine:
     def _gives_measure(self, q: Query, i: int) -> bool:
         """Tell whether passage i gives the figure or time asked for, in a sentence about the question."""
         pattern = TIME if q.answer_type == "when" else NUMBER
-        asked = set(q.words)
-        units = [unit for dim, unit in DIMENSIONS if dim & asked] if q.answer_type == "count" else []
+        units: list[re.Pattern[str]] = []
+        if q.answer_type == "count":
+            units = [unit for dim, unit in DIMENSIONS if dim & set(q.words)]
+            how = re.search(r"\bhow\s+(\w+)", fold(q.text))
+            if how and how.group(1) in HOW_DIMENSIONS:
+                units.append(HOW_DIMENSIONS[how.group(1)])
         total = sum(q.weights.get(t, 0.0) for t in q.content) or 1.0
         for sentence in _SENTENCE.split(self.passages[i].text):
             low = fold(sentence)
@@ -169,6 +198,19 @@ class Engine:
             held = set(terms(sentence))
             share = sum(q.weights.get(t, 0.0) for t in q.content if t in held or synonyms(t) & held) / total
             if share >= (0.5 if q.answer_type == "when" else 0.25):
+                return True
+        return False
+
+    def _counts_the_noun(self, q: Query, i: int) -> bool:
+        """Tell whether passage i puts a number right before what "how many X" counts."""
+        m = re.search(r"\bhow\s+many\s+(\w+)", fold(q.text))
+        if not m:
+            return False
+        noun = q.terms and stem(m.group(1))
+        low = fold(self.passages[i].text)
+        for n in NUMBER.finditer(low):
+            following = [t for t in terms(low[n.end() : n.end() + 50]) if t not in _MAGNITUDES][:2]
+            if noun in following or (noun and synonyms(noun) & set(following)):
                 return True
         return False
 
@@ -200,23 +242,34 @@ class Engine:
         return bool(sa and sb) and len(sa & sb) / min(len(sa), len(sb)) > 0.8
 
     def _names_someone_new(self, i: int, q: Query) -> bool:
+        """Tell whether passage i names someone or something the question does not.
+
+        For "which X" questions the name must stand in a sentence that mentions X.
+        """
         p = self.passages[i]
-        if p.speaker and not (set(words(p.speaker)) & set(q.words)):
-            return True
         asked = set(q.words)
-        for run in people.CAP_RUN.finditer(p.text):
-            tokens = [fold(t) for t in run.group().split()]
-            if run.start() == 0 and len(tokens) == 1:
+        focus = {stem(w) for w in focus_words(fold(q.text))}
+        if p.speaker and not focus and not (set(words(p.speaker)) & asked):
+            return True
+        for sentence in _SENTENCE.split(p.text):
+            if focus and not focus & set(terms(sentence)):
                 continue
-            if tokens and not set(tokens) <= asked and any(t not in ("the", "a") for t in tokens):
-                if len(tokens) > 1 or run.start() > 0:
+            for run in people.CAP_RUN.finditer(sentence):
+                tokens = [fold(t) for t in run.group().split()]
+                if run.start() == 0 and len(tokens) == 1:
+                    continue  # a capital that only starts the sentence
+                if not set(tokens) <= asked and any(t not in ("the", "a") for t in tokens):
                     return True
         return False
 
     def _speaker_answer(self, q: Query, exclude: frozenset[str]) -> Answer:
         speaker = q.speaker
         assert speaker is not None
-        own = [p for p in self._spoken.get(speaker.name, []) if p.article_id == speaker.article_id]
+        own = [
+            p
+            for p in self._spoken.get(speaker.name, [])
+            if p.article_id == speaker.article_id and not self._is_intro(self._index[p.id])
+        ]
         if not own:
             return self._abstain(q, f"the article reports nothing {speaker.name} said", [])
         topic = {t: w for t, w in q.terms.items() if t not in q.speaker_words}
@@ -339,4 +392,7 @@ class Engine:
 
 _WHAT = {"count": "figure", "when": "time", "who": "name", "why": "reason", "": "answer"}
 
+_MAGNITUDES = frozenset(stem(w) for w in "hundred hundreds thousand thousands million millions billion billions "
+                        "percent per cent dozen dozens more than about around some over".split())
+_ACRONYM_Q = re.compile(r"\b([A-Za-z]{2,8})\s+(?:stand|stands)\s+for\b|\bwhat\s+(?:is|does)\s+(?:the\s+)?([A-Z]{2,8})\b")
 _SENTENCE = re.compile(r"(?<=[.!?;])\s+(?=[A-Z“\d])")

@@ -165,6 +165,8 @@ def focus_words(low: str) -> list[str]:
 
 def english_rarity(word: str) -> float:
     """How specific a word is in general English: 1.0 for rare words and names, lower for common ones."""
+    if word[0].isdigit():
+        return 0.5
     freq = _english().get(word, 0)
     if freq <= 0:
         return 1.0
@@ -325,6 +327,7 @@ class Analyser:
         return (best[1], best[2]) if best else None
 
     def _by_role(self, ws: list[str]) -> tuple[Speaker, set[str]] | None:
+        ws = [_role_spelling(w) for w in ws]
         joined = " ".join(ws)
         q_roles = [w for w in ws if w in people.ROLE_NOUNS]
         if "secretary general" in joined:
@@ -354,13 +357,27 @@ class Analyser:
         scored.sort(key=lambda x: -x[0])
         if len(scored) > 1 and scored[0][0] == scored[1][0]:
             return None
-        used = {stem(w) for w in q_roles} | {stem(w) for w in ws if stem(w) in near}
+        chosen = scored[0][1]
+        chosen_quals: set[str] = set()
+        for r in chosen.roles:
+            chosen_quals |= people.role_qualifiers(r)
+        used = {stem(w) for w in q_roles} | (near & chosen_quals)
         if "secretary-general" in q_roles:
             used |= {stem("secretary"), stem("general")}
-        return scored[0][1], used
+        return chosen, used
 
 
 _COUNTRYISH = frozenset(stem(w) for w in ("usa", "uk", "eu", "un", "nato", "europe", "russia", "ukraine", "china"))
+
+
+def _role_spelling(word: str) -> str:
+    """Return the role noun a misspelt word stands for ("judje" -> "judge"), or the word itself."""
+    if word in people.ROLE_NOUNS or len(word) < 5 or is_english_word(word):
+        return word
+    for noun in people.ROLE_NOUNS:
+        if people.similar(word, noun):
+            return noun
+    return word
 
 
 def _qualifiers_near(ws: list[str], head: str) -> set[str]:
