@@ -1,17 +1,24 @@
-"""Entry point: `ask` answers questions from the command line (`--json` for tools)."""
+"""Entry point: no command runs the bot (Telegram with a token, else the terminal chat); `run` (Telegram),
+`chat` (terminal), `ask` answers questions from the command line (`--json` for tools)."""
 
 from __future__ import annotations
 
 import argparse
 import json
+import logging
 import sys
 from pathlib import Path
 
+from bot.config import ConfigError, Settings, load_settings
 from bot.format import plain_reply
 from index.__main__ import default_db
 from index.answer import Engine
+from index.build import DEFAULT_ARTICLES, build
 from index.models import Answer
+from index.parse import ArticleError
 from index.store import StoreError
+
+logger = logging.getLogger(__name__)
 
 
 def answer_json(engine: Engine, question: str) -> dict[str, object]:
@@ -38,13 +45,37 @@ def answer_json(engine: Engine, question: str) -> dict[str, object]:
 
 def main(argv: list[str] | None = None) -> int:
     """Run one bot command; return the exit status."""
-    parser = argparse.ArgumentParser(prog="python -m bot")
-    sub = parser.add_subparsers(dest="command", required=True)
+    parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__)
+    sub = parser.add_subparsers(dest="command")
+    sub.add_parser("run", help="run the Telegram bot (long polling); needs TELEGRAM_BOT_TOKEN")
+    chat = sub.add_parser("chat", help="chat with the bot in the terminal (reads piped stdin too)")
+    chat.add_argument("--db", type=Path, default=None)
     ask = sub.add_parser("ask", help="answer a question, or with --json one question per stdin line")
     ask.add_argument("question", nargs="*")
     ask.add_argument("--json", action="store_true")
     ask.add_argument("--db", type=Path, default=None)
     args = parser.parse_args(argv)
+    if args.command == "ask":
+        return _ask(args)
+    try:
+        settings = load_settings()
+    except ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    if args.command == "chat":
+        return _chat(settings, args.db)
+    if args.command == "run" and not settings.token:
+        print("error: TELEGRAM_BOT_TOKEN is not set; put the token from @BotFather in .env", file=sys.stderr)
+        return 2
+    if not settings.token:
+        from bot.console import CONNECT_HINT
+
+        print(CONNECT_HINT, file=sys.stderr)
+        return _chat(settings, None)
+    return _run(settings)
+
+
+def _ask(args: argparse.Namespace) -> int:
     try:
         engine = Engine.from_db(args.db or default_db())
     except StoreError as exc:
@@ -60,6 +91,42 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     question = " ".join(args.question)
     print(plain_reply(engine.answer(question), engine.articles))
+    return 0
+
+
+def open_engine(db: Path) -> Engine:
+    """Load the index, building it from the bundled articles first when the file is missing."""
+    if not db.exists():
+        print(f"No index at {db}; building it from {DEFAULT_ARTICLES} ...", file=sys.stderr)
+        stats = build([DEFAULT_ARTICLES], db)
+        print(f"Indexed {stats.articles} article(s), {stats.passages} passages.", file=sys.stderr)
+    return Engine.from_db(db)
+
+
+def _chat(settings: Settings, db: Path | None) -> int:
+    from bot.console import run_chat
+    from bot.conversation import Conversation
+
+    logging.basicConfig(level=settings.log_level)
+    try:
+        engine = open_engine(db or settings.index_db)
+    except (StoreError, ArticleError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    return run_chat(Conversation(engine), sys.stdin, sys.stdout, interactive=sys.stdin.isatty())
+
+
+def _run(settings: Settings) -> int:
+    from bot.app import build_application, run, setup_logging
+
+    setup_logging(settings.log_level, settings.token)
+    try:
+        engine = open_engine(settings.index_db)
+    except (StoreError, ArticleError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    logger.info("Loaded %d passages from %s; polling Telegram", len(engine.passages), settings.index_db)
+    run(build_application(settings, engine))
     return 0
 
 

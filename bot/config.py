@@ -1,0 +1,99 @@
+"""Settings: declared once as data, read from a mapping (the environment after python-dotenv loads .env)."""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from index.build import DEFAULT_DB
+
+logger = logging.getLogger(__name__)
+
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+_TOKEN = re.compile(r"\d+:[A-Za-z0-9_-]{20,}")
+
+
+class ConfigError(ValueError):
+    """A setting is malformed; the message names it and says what a valid value looks like."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the bot reads from its environment."""
+
+    token: str | None = None
+    api_base_url: str | None = None
+    index_db: Path = DEFAULT_DB
+    admin_user_ids: frozenset[int] = frozenset()
+    log_level: str = "INFO"
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One environment variable: its name, the Settings field it fills, how to parse it, its help line."""
+
+    name: str
+    attr: str
+    parse: Callable[[str], object]
+    help: str
+    example: str = field(default="")
+
+
+def _token(value: str) -> str:
+    if not _TOKEN.fullmatch(value):
+        raise ValueError("expected the token @BotFather gives, like 123456789:AAH… (digits, a colon, 35 characters)")
+    return value
+
+
+def _base_url(value: str) -> str:
+    if not re.match(r"https?://[^/\s]+", value) or any(c.isspace() for c in value):
+        raise ValueError("expected an http(s) URL ending in /bot, like http://127.0.0.1:8081/bot")
+    return value
+
+
+def _user_ids(value: str) -> frozenset[int]:
+    parts = [p.strip() for p in value.split(",") if p.strip()]
+    if not all(re.fullmatch(r"\d{1,20}", p) for p in parts):
+        raise ValueError("expected comma-separated numeric Telegram user ids, like 12345,67890")
+    return frozenset(int(p) for p in parts)
+
+
+def _log_level(value: str) -> str:
+    if value.upper() not in LOG_LEVELS:
+        raise ValueError(f"expected one of {', '.join(LOG_LEVELS)}")
+    return value.upper()
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("TELEGRAM_BOT_TOKEN", "token", _token, "Bot token from @BotFather; empty: chat in the terminal"),
+    Setting("TELEGRAM_API_BASE_URL", "api_base_url", _base_url, "Optional self-hosted Bot API server"),
+    Setting("INDEX_DB", "index_db", Path, "Where the index lives (built by `python -m index build`)"),
+    Setting("ADMIN_USER_IDS", "admin_user_ids", _user_ids, "Comma-separated Telegram user ids of admins"),
+    Setting("LOG_LEVEL", "log_level", _log_level, "DEBUG, INFO, WARNING or ERROR"),
+)
+
+
+def read_settings(env: Mapping[str, str]) -> Settings:
+    """Build Settings from a mapping; empty values mean the default. Raises ConfigError on a malformed value."""
+    values: dict[str, object] = {}
+    for s in SETTINGS:
+        raw = env.get(s.name, "").strip()
+        if not raw:
+            continue
+        try:
+            values[s.attr] = s.parse(raw)
+        except ValueError as exc:
+            raise ConfigError(f"{s.name} is malformed: {exc} (set it in .env or the environment)") from exc
+    return Settings(**values)  # type: ignore[arg-type]
+
+
+def load_settings(env_file: Path | None = None) -> Settings:
+    """Load .env (real environment variables win), then read the settings from the environment."""
+    from dotenv import load_dotenv
+
+    load_dotenv(env_file or Path.cwd() / ".env", override=False)
+    return read_settings(os.environ)
