@@ -12,7 +12,7 @@ from pathlib import Path
 
 from index import people
 from index.models import Answer, Article, Hit, Passage, Speaker
-from index.question import Analyser, Query, focus_words, synonyms
+from index.question import Analyser, Query, english_rarity, focus_words, synonyms
 from index.rank import Ranker
 from index.store import Corpus, load_corpus
 from index.text import fold, stem, terms, words
@@ -35,7 +35,9 @@ TIME = re.compile(
     r"(?:days?|weeks?|months?|years?|hours?|minutes?))\b"
 )
 # What a "how much/many ..." question measures, by the words it uses (general English).
-_MONEY = re.compile(r"[€$£¥]|\b(?:euros?|dollars?|pounds?|francs?|yen|yuan|rubles?|roubles?|hryvnias?|cents?|usd|eur)\b")
+_MONEY = re.compile(
+    r"[€$£¥]|\b(?:euros?|dollars?|pounds?|francs?|yen|yuan|rubles?|roubles?|hryvnias?|cents?|usd|eur)\b"
+)
 DIMENSIONS: tuple[tuple[frozenset[str], re.Pattern[str]], ...] = (
     (frozenset("weigh weighs weight heavy heavier mass".split()),
      re.compile(r"\b(?:kg|kilo\w*|tonnes?|tons?|grams?|pounds?|lbs?)\b")),
@@ -144,6 +146,11 @@ class Engine:
             attributed = {i: s for i, s in scores.items() if self.passages[i].speaker}
             if attributed:
                 scores = attributed
+        if q.intent == "list":
+            # "What are the demands?": only list items and the paragraphs that introduce lists compete.
+            listed = {i: s for i, s in scores.items() if self.passages[i].kind == "item" or self._is_intro(i)}
+            if listed:
+                scores = listed
         ranked = sorted(scores.items(), key=lambda x: (-x[1], x[0]))
         ranked = [(i, s) for i, s in ranked if self.passages[i].id not in exclude]
         if not ranked:
@@ -282,9 +289,10 @@ class Engine:
         ranked = [p for p in sorted(own, key=key) if p.id not in exclude]
         if not ranked:
             return self._abstain(q, f"that is all the article reports {speaker.name} said", [])
-        if topic and not any(scores.get(self._index[p.id], 0.0) > 0 for p in own):
-            if q.missing and not any(t in self.ranker for t in topic):
-                return self._abstain(q, f"the article does not report {speaker.name} on this", [])
+        if not topic and any(english_rarity(w) >= 0.5 for w in q.missing):
+            # "What did X say about bitcoin": X is quoted, but never on that.
+            closest = [self._hit(self._index[p.id], 0.0) for p in ranked[:MAX_CITED]]
+            return self._abstain(q, f"the article does not report {speaker.name} on {' '.join(q.missing)}", closest)
         hits = [self._hit(self._index[p.id], scores.get(self._index[p.id], 0.0)) for p in ranked]
         cited, more = hits[:MAX_CITED], hits[MAX_CITED:]
         return Answer(
@@ -392,7 +400,12 @@ class Engine:
 
 _WHAT = {"count": "figure", "when": "time", "who": "name", "why": "reason", "": "answer"}
 
-_MAGNITUDES = frozenset(stem(w) for w in "hundred hundreds thousand thousands million millions billion billions "
-                        "percent per cent dozen dozens more than about around some over".split())
-_ACRONYM_Q = re.compile(r"\b([A-Za-z]{2,8})\s+(?:stand|stands)\s+for\b|\bwhat\s+(?:is|does)\s+(?:the\s+)?([A-Z]{2,8})\b")
+_MAGNITUDES = frozenset(
+    stem(w)
+    for w in "hundred hundreds thousand thousands million millions billion billions "
+    "percent per cent dozen dozens more than about around some over".split()
+)
+_ACRONYM_Q = re.compile(
+    r"\b([A-Za-z]{2,8})\s+(?:stand|stands)\s+for\b|\bwhat\s+(?:is|does)\s+(?:the\s+)?([A-Z]{2,8})\b"
+)
 _SENTENCE = re.compile(r"(?<=[.!?;])\s+(?=[A-Z“\d])")

@@ -58,7 +58,8 @@ class _Registry:
     persons: dict[str, people.Person] = field(default_factory=dict)
 
     def add(self, name: str, role: str = "") -> people.Person:
-        person = self.find_name(name) or self.persons.setdefault(name, people.Person(name, []))
+        found = self.find_name(name)
+        person = found if found is not None else self.persons.setdefault(name, people.Person(name, []))
         role = role.strip(" ,.")
         if role and fold(role) not in {fold(r) for r in person.roles}:
             person.roles.append(role)
@@ -262,8 +263,7 @@ def _role_after(after: str) -> str:
     """An appositive after a name: "Tobias Renfrew, the company’s lawyer," ."""
     m = _APPOSITIVE_AFTER.match(after)
     if not m:
-        of = re.match(r"^\s+(of\s+[A-Z][\w’'-]*(?:\s+[A-Z][\w’'-]*)*)", after)
-        return of.group(1) if of and False else ""
+        return ""
     role = m.group("role")
     tokens = [fold(t).strip(".,’'") for t in role.split()]
     if not any(t in people.ROLE_NOUNS for t in tokens) or any(t in people.REPORTING_VERBS for t in tokens):
@@ -316,9 +316,9 @@ def _mentions(text: str, registry: _Registry) -> list[_Mention]:
     for m in re.finditer(r"\b[Tt]he\s+(?:[\w’'-]+\s+){0,2}?(?P<noun>[a-z]+)\b", plain):
         noun = m.group("noun")
         if noun in people.ROLE_NOUNS and free(m.start(), m.end()):
-            person = registry.by_role(noun)
-            if person:
-                found.append(_Mention(m.start(), m.end(), person.name))
+            holder = registry.by_role(noun)
+            if holder:
+                found.append(_Mention(m.start(), m.end(), holder.name))
                 taken.append((m.start(), m.end()))
     for m in re.finditer(r"\b(?:[Hh]e|[Ss]he|[Hh]im|[Hh]er|[Hh]is)\b", plain):
         found.append(_Mention(m.start(), m.end(), None))
@@ -381,9 +381,7 @@ def _continued_quote(text: str, drafts: list[_Draft]) -> _Draft | None:
     if not text.startswith("“") or not drafts:
         return None
     prev = drafts[-1]
-    if prev.intro and prev.kind == "paragraph" and prev.speaker:
-        speaker = prev.speaker
-    elif prev.kind == "quote" and prev.open_quote:
+    if (prev.intro and prev.kind == "paragraph" and prev.speaker) or (prev.kind == "quote" and prev.open_quote):
         speaker = prev.speaker
     else:
         return None

@@ -109,7 +109,10 @@ def is_english_word(word: str) -> bool:
     return _english().get(word, 0) >= 200
 
 
-SAY_VERBS = r"(?:say|said|tell|told|think|thinks|thought|mean|claim|argue|warn|announce|add|explain|state|stress|write|do|believe|want|feel|reply|respond|answer|promise|admit)"
+SAY_VERBS = (
+    r"(?:say|said|tell|told|think|thinks|thought|mean|claim|argue|warn|announce|add|explain|state|stress|"
+    r"write|do|believe|want|feel|reply|respond|answer|promise|admit)"
+)
 WHO_SAID = re.compile(
     r"^(?:so\s+|and\s+)?who\s+(?:\w+\s+)?(?:said|says|say|warned|warns|told|tells|claimed|claims|argued|argues|"
     r"compared|compares|admitted|admits|accused|accuses|threatened|threatens|promised|"
@@ -117,9 +120,7 @@ WHO_SAID = re.compile(
     r"criticised|criticized|vowed|suggested|described|believes|thinks|complained|denied|acknowledged|"
     r"mentioned|talked|spoke|asked|quoted)\b"
 )
-SPEAKER_SLOT = re.compile(
-    rf"\b(?:did|does|do|has|have|had|is|was|will|would|can|could)\s+(?P<who>.+?)\s+{SAY_VERBS}\b"
-)
+SPEAKER_SLOT = re.compile(rf"\b(?:did|does|do|has|have|had|is|was|will|would|can|could)\s+(?P<who>.+?)\s+{SAY_VERBS}\b")
 POSSESSIVE_SLOT = re.compile(
     r"(?P<who>[\w.\- ]+?)(?:'s|s'|s)?\s+(?:message|statement|statements|comments?|remarks?|words|view|views|position|"
     r"stance|opinion|quotes?|reaction|response|argument|point|warning|promise|answer)\b"
@@ -144,7 +145,9 @@ FOCUS = re.compile(
     r"^(?:so\s+|and\s+)?(?:which|what\s+kind\s+of|what\s+sort\s+of)\s+(?P<a>.+)|\bname\s+of\s+(?:the\s+)?(?P<b>.+)|"
     r"^(?:so\s+|and\s+)?who\s+(?:is|was|are|were)\s+(?:the|a|an)\s+(?P<c>.+)"
 )
-_FOCUS_STOP = frozenset("is are was were do does did has have had will would can could should in on at of for to by with from".split())
+_FOCUS_STOP = frozenset(
+    "is are was were do does did has have had will would can could should in on at of for to by with from".split()
+)
 
 
 def focus_words(low: str) -> list[str]:
@@ -321,9 +324,9 @@ class Analyser:
                     if w == t or (len(w) >= 4 and people.similar(w, t)) or (w.endswith("s") and w[:-1] == t):
                         hits.add(stem(w))
                         score += 2 if t in surname_parts else 1
-            if hits and (any(t in surname_parts for t in name_tokens) and score >= 2):
-                if best is None or score > best[0]:
-                    best = (score, sp, hits)
+            named = hits and any(t in surname_parts for t in name_tokens) and score >= 2
+            if named and (best is None or score > best[0]):
+                best = (score, sp, hits)
         return (best[1], best[2]) if best else None
 
     def _by_role(self, ws: list[str]) -> tuple[Speaker, set[str]] | None:

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import sqlite_utils
+import sqlite_utils.db
 
 from index.models import Article, ParsedArticle, Passage, Speaker
 
@@ -54,7 +55,7 @@ def write_index(parsed: list[ParsedArticle], db_path: Path, *, hashes: dict[str,
         with db.conn:
             for p in parsed:
                 _insert_article(db, p, hashes.get(p.article.source, ""))
-            db["meta"].insert_all(
+            _table(db, "meta").insert_all(
                 [
                     {"key": "schema_version", "value": str(SCHEMA_VERSION)},
                     {"key": "build_id", "value": uuid.uuid4().hex},
@@ -69,9 +70,15 @@ def write_index(parsed: list[ParsedArticle], db_path: Path, *, hashes: dict[str,
         raise
 
 
+def _table(db: sqlite_utils.Database, name: str) -> sqlite_utils.db.Table:
+    return db.table(name)
+
+
 def _create_schema(db: sqlite_utils.Database) -> None:
-    db["articles"].create({"id": str, "title": str, "date": str, "tags": str, "source": str, "sha256": str}, pk="id")
-    db["passages"].create(
+    _table(db, "articles").create(
+        {"id": str, "title": str, "date": str, "tags": str, "source": str, "sha256": str}, pk="id"
+    )
+    _table(db, "passages").create(
         {
             "id": str,
             "article_id": str,
@@ -85,23 +92,23 @@ def _create_schema(db: sqlite_utils.Database) -> None:
         pk="id",
         foreign_keys=[("article_id", "articles", "id")],
     )
-    db["speakers"].create(
+    _table(db, "speakers").create(
         {"id": int, "article_id": str, "name": str, "roles": str, "aliases": str},
         pk="id",
         foreign_keys=[("article_id", "articles", "id")],
     )
-    db["meta"].create({"key": str, "value": str}, pk="key")
-    db["passages"].create_index(["article_id", "number"], unique=True)
-    db["speakers"].create_index(["article_id", "name"], unique=True)
+    _table(db, "meta").create({"key": str, "value": str}, pk="key")
+    _table(db, "passages").create_index(["article_id", "number"], unique=True)
+    _table(db, "speakers").create_index(["article_id", "name"], unique=True)
 
 
 def _insert_article(db: sqlite_utils.Database, parsed: ParsedArticle, sha256: str) -> None:
     a = parsed.article
-    db["articles"].insert(
+    _table(db, "articles").insert(
         {"id": a.id, "title": a.title, "date": a.date, "tags": json.dumps(list(a.tags)), "source": a.source,
          "sha256": sha256}
     )  # fmt: skip
-    db["passages"].insert_all(
+    _table(db, "passages").insert_all(
         {
             "id": p.id,
             "article_id": p.article_id,
@@ -114,7 +121,7 @@ def _insert_article(db: sqlite_utils.Database, parsed: ParsedArticle, sha256: st
         }
         for p in parsed.passages
     )
-    db["speakers"].insert_all(
+    _table(db, "speakers").insert_all(
         {"article_id": s.article_id, "name": s.name, "roles": json.dumps(list(s.roles)),
          "aliases": json.dumps(list(s.aliases))}
         for s in parsed.speakers
