@@ -51,7 +51,7 @@ SYNONYMS: tuple[tuple[str, ...], ...] = tuple(
     say said state stated tell told claim
     help support assist aid
     attack strike assault
-    killed dead died death deaths casualties losses
+    killed dead died death deaths casualties
     damage destruction destroyed
     mediator intermediary broker
     security safety protection
