@@ -54,7 +54,7 @@ HOW_DIMENSIONS: dict[str, re.Pattern[str]] = {
 }
 CAUSAL = re.compile(
     r"\b(?:because|reasons?|due to|as a result|so that|in order to|to offset|reflect\w*|explain\w*|"
-    r"aimed|meant to|led to|given|unless|until|only once|as a way|therefore|since|if|in (?:her|his|their) view)\b"
+    r"aimed|meant to|led to|given|unless|until|only once|as a way|therefore|if|in (?:her|his|their) view)\b"
 )
 WHY_BOOST = 1.3
 
