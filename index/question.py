@@ -77,6 +77,37 @@ SYNONYMS: tuple[tuple[str, ...], ...] = tuple(
     photo picture
     test trial experiment
     study research analyse analyze examine
+    near close imminent nearby
+    lose lost losing loss
+    spread extend expand widen escalate
+    schedule timetable timeline
+    late behind delayed
+    world planet
+    launch fire fired liftoff
+    uncover uncovered discover discovered reveal revealed expose exposed showed
+    secret secretly hidden covert quietly
+    settle resolve resolved
+    accept agree agreed approve approved
+    hold pause suspend suspended freeze
+    compensation damages refund payout reimbursement
+    terms conditions
+    secure consolidate lock
+    vote ballot election poll
+    law legislation bill act
+    police officers
+    crash accident collision
+    rule rules regulation regulations
+    warn warned warning caution
+    protest protests demonstration demonstrators rally
+    price prices cost fare fares
+    weather storm rain
+    sick ill illness disease
+    fix repair mend
+    build built construct constructed
+    student pupil
+    buyer purchaser
+    rise soar jump climb
+    drop plunge slump
     """.strip().splitlines()
 )
 
@@ -231,7 +262,14 @@ class Analyser:
         if speaker is not None and intent != "speaker":
             speaker_words = set()  # a resolved name still counts as content outside speaker answers
         focus_missing = [w for w in focus_words(low) if self._lookup(w, stem(w), synonyms_too=False) is None]
-        for w in ws + words(expansions):
+        idiom_words = {w for pattern, _ in IDIOMS for m in pattern.finditer(low) for w in words(m.group())}
+        for w in words(expansions):
+            found = self._lookup(w, stem(w), synonyms_too=False)
+            if found is not None:
+                terms[found] = max(terms.get(found, 0.0), 0.7)  # stands in for the idiom; not content
+        for w in ws:
+            if w in idiom_words:
+                continue
             if w in STOP_WORDS or w in QUESTION_WORDS or w in asking or (len(w) < 2 and not w.isdigit()):
                 continue
             s = stem(w)
