@@ -173,7 +173,7 @@ class Engine:
         candidates = ranked
         if q.answer_type in ("count", "when"):
             candidates = [(i, s) for i, s in ranked if self._gives_measure(q, i)]
-            counted = [(i, s) for i, s in candidates if self._counts_the_noun(q, i)]
+            counted = [(i, s) for i, s in candidates if self._counts_the_noun(q, i) or self._same_tense(q, i)]
             candidates = counted + [c for c in candidates if c not in counted]
         elif q.answer_type == "who" and q.intent != "who_said":
             candidates = [(i, s) for i, s in ranked if self._names_someone_new(i, q)]
@@ -207,6 +207,17 @@ class Engine:
             if share >= (0.5 if q.answer_type == "when" else 0.25):
                 return True
         return False
+
+    def _same_tense(self, q: Query, i: int) -> bool:
+        """For "when" questions: tell whether passage i speaks of the past or future as the question does."""
+        if q.answer_type != "when":
+            return False
+        low = fold(q.text)
+        future_q = bool(_FUTURE.search(low))
+        past_q = bool(re.search(r"\b(?:was|were|did|had)\b", low))
+        if future_q == past_q:
+            return False
+        return bool(_FUTURE.search(fold(self.passages[i].text))) == future_q
 
     def _counts_the_noun(self, q: Query, i: int) -> bool:
         """Tell whether passage i puts a number right before what "how many X" counts."""
@@ -408,4 +419,5 @@ _MAGNITUDES = frozenset(
 _ACRONYM_Q = re.compile(
     r"\b([A-Za-z]{2,8})\s+(?:stand|stands)\s+for\b|\bwhat\s+(?:is|does)\s+(?:the\s+)?([A-Z]{2,8})\b"
 )
+_FUTURE = re.compile(r"\b(?:will|would|next|later|due to|scheduled|expected|plans?|going to|upcoming|soon)\b")
 _SENTENCE = re.compile(r"(?<=[.!?;])\s+(?=[A-Z“\d])")
