@@ -1,0 +1,152 @@
+"""Ranker tests: candidate-only scoring equals rank-bm25's full scoring; the IDF is positive and monotonic."""
+
+from __future__ import annotations
+
+from itertools import pairwise
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from index.parse import read_article
+from index.rank import Ranker
+from index.text import terms
+
+ROOT = Path(__file__).resolve().parent.parent
+DAVOS = ROOT / "articles" / "2026-01-22-davos-peace-talks.txt"
+PORT = ROOT / "tests" / "fixtures" / "2026-03-05-port-strike.txt"
+
+
+def documents(path: Path) -> list[list[str]]:
+    """Return an article's passages as token lists, the way the engine indexes them."""
+    return [terms(p.text) + (terms(p.speaker) if p.speaker else []) for p in read_article(path).passages]
+
+
+CORPORA = {"davos": documents(DAVOS), "port": documents(PORT), "both": documents(DAVOS) + documents(PORT)}
+RANKERS = {name: Ranker(docs) for name, docs in CORPORA.items()}
+VOCABULARY = {name: sorted({t for doc in docs for t in doc}) for name, docs in CORPORA.items()}
+
+QUERIES = [
+    "what did trump say about peace",
+    "final issue moscow negotiations",
+    "security guarantees for ukraine nato",
+    "pay rise percent automated cranes",
+    "containers ships waiting anchor",
+    "union demands night shifts",
+    "peace peace agreement",
+    "chocolate cake recipe",
+]
+
+
+def assert_same_scores(ranker: Ranker, query_terms: list[str]) -> None:
+    """Candidate scoring must equal rank-bm25's full scoring; documents it skips must score 0 there."""
+    weights: dict[str, float] = {}
+    for t in query_terms:
+        weights[t] = weights.get(t, 0.0) + 1.0
+    partial = ranker.scores(weights)
+    full = ranker.full_scores(query_terms)
+    assert len(full) == ranker.size
+    for doc, score in enumerate(full):
+        if doc in partial:
+            assert partial[doc] == pytest.approx(score, rel=1e-9, abs=1e-12)
+        else:
+            assert score == 0.0
+    assert all(s > 0 for s in partial.values())
+
+
+@pytest.mark.parametrize("corpus", CORPORA)
+@pytest.mark.parametrize("question", QUERIES)
+def test_candidate_scores_equal_full_scores(corpus: str, question: str) -> None:
+    assert_same_scores(RANKERS[corpus], terms(question))
+
+
+@pytest.mark.parametrize("corpus", CORPORA)
+def test_every_passage_scores_for_its_own_terms(corpus: str) -> None:
+    ranker = RANKERS[corpus]
+    for i, doc in enumerate(CORPORA[corpus]):
+        query = sorted(set(doc))[:8]
+        assert_same_scores(ranker, query)
+        if query:
+            assert ranker.scores({t: 1.0 for t in query})[i] > 0
+
+
+@settings(max_examples=150, deadline=None)
+@given(data=st.data(), corpus=st.sampled_from(sorted(CORPORA)))
+def test_random_vocabulary_queries(data: st.DataObject, corpus: str) -> None:
+    words = st.sampled_from(VOCABULARY[corpus])
+    query = data.draw(st.lists(words | st.sampled_from(["zzunknown", "qqq"]), min_size=1, max_size=8))
+    assert_same_scores(RANKERS[corpus], query)
+
+
+@settings(max_examples=50, deadline=None)
+@given(term=st.sampled_from(VOCABULARY["both"]), weight=st.floats(min_value=0.1, max_value=5.0))
+def test_weights_scale_scores(term: str, weight: float) -> None:
+    ranker = RANKERS["both"]
+    one = ranker.scores({term: 1.0})
+    scaled = ranker.scores({term: weight})
+    assert set(one) == set(scaled)
+    for doc, score in one.items():
+        assert scaled[doc] == pytest.approx(weight * score)
+
+
+def test_unknown_terms_score_nothing() -> None:
+    ranker = RANKERS["davos"]
+    assert ranker.scores({"zzunknown": 1.0}) == {}
+    assert ranker.scores({}) == {}
+    assert "zzunknown" not in ranker
+    assert ranker.df("zzunknown") == 0
+
+
+@pytest.mark.parametrize("corpus", CORPORA)
+def test_idf_positive_and_monotonic(corpus: str) -> None:
+    ranker = RANKERS[corpus]
+    by_df = sorted((ranker.df(t), idf) for t, idf in ranker.idf.items())
+    assert all(idf > 0 for _, idf in by_df)
+    for (df_a, idf_a), (df_b, idf_b) in pairwise(by_df):
+        if df_a == df_b:
+            assert idf_a == pytest.approx(idf_b)
+        else:
+            assert idf_a > idf_b
+    assert ranker.max_idf() > max(idf for _, idf in by_df)
+
+
+def test_term_in_half_the_documents_still_counts() -> None:
+    """BM25Okapi would give this term IDF 0; ours keeps it positive and below a rarer term's."""
+    ranker = Ranker([["peace", "talks"], ["peace", "war"], ["war"], ["talks"]])
+    assert ranker.df("peace") == 2
+    assert ranker.idf["peace"] > 0
+    common = Ranker([["peace"], ["peace"], ["peace"], ["war"]])
+    assert 0 < common.idf["peace"] < common.idf["war"]
+    assert common.scores({"peace": 1.0})[0] > 0
+
+
+def test_empty_corpus() -> None:
+    ranker = Ranker([])
+    assert ranker.size == 0
+    assert ranker.scores({"anything": 1.0}) == {}
+    assert ranker.full_scores(["anything"]) == []
+    assert ranker.df("anything") == 0
+    assert ranker.max_idf() > 0
+
+
+def test_one_document_corpus() -> None:
+    ranker = Ranker([["harbour", "strike", "strike"]])
+    scores = ranker.scores({"strike": 1.0, "harbour": 1.0})
+    assert list(scores) == [0]
+    assert scores[0] > 0
+    assert_same_scores(ranker, ["strike", "harbour", "missing"])
+
+
+def test_empty_documents_do_not_crash() -> None:
+    ranker = Ranker([[], ["tram", "vote"], []])
+    assert ranker.scores({"tram": 1.0}).keys() == {1}
+    assert_same_scores(ranker, ["tram", "vote"])
+    all_empty = Ranker([[], []])
+    assert all_empty.scores({"tram": 1.0}) == {}
+
+
+def test_term_frequency_and_length_matter() -> None:
+    ranker = Ranker([["strike"], ["strike", "strike"], ["strike", "port", "city", "quay", "ship", "crane"]])
+    scores = ranker.scores({"strike": 1.0})
+    assert scores[1] > scores[0] > scores[2]
