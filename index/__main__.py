@@ -50,7 +50,7 @@ def _search(engine: Engine, question: str, n: int) -> int:
     q = engine.analyser.analyse(question)
     print(f"intent={q.intent} type={q.answer_type or '-'} speaker={q.speaker.name if q.speaker else '-'}")
     print(f"terms={q.terms} missing={q.missing}")
-    for i, score in sorted(engine.ranker.scores(q.terms).items(), key=lambda x: -x[1])[:n]:
+    for i, score in sorted(engine.ranker.grouped_scores(q.groups).items(), key=lambda x: -x[1])[:n]:
         p = engine.passages[i]
         who = f" [{p.speaker}]" if p.speaker else ""
         print(f"{score:7.3f}  ¶{p.number} {p.kind}{who}: {p.text[:100]}")

@@ -125,7 +125,7 @@ class Engine:
             return self._abstain(q, "none of the question's words occur in the article", [])
         if q.intent == "speaker" and q.speaker is not None:
             return self._speaker_answer(q, exclude)
-        scores = self.ranker.scores(q.terms)
+        scores = self.ranker.grouped_scores(q.groups)
         acronym = _ACRONYM_Q.search(q.text)
         if acronym:
             # "what does CPA stand for": the passage that spells it out, "Long Name (CPA)".
@@ -140,8 +140,11 @@ class Engine:
                     scores[i] *= SPEAKER_BOOST
         if q.answer_type == "why":
             for i in scores:
-                if CAUSAL.search(fold(self.passages[i].text)):
+                p = self.passages[i]
+                if CAUSAL.search(fold(p.text)):
                     scores[i] *= WHY_BOOST
+                elif p.kind == "item" and not CAUSAL.search(fold(p.lead_in or "")):
+                    scores[i] /= WHY_BOOST  # a listed demand or goal states what, not why
         if q.intent == "who_said":
             attributed = {i: s for i, s in scores.items() if self.passages[i].speaker}
             if attributed:
@@ -291,7 +294,7 @@ class Engine:
         if not own:
             return self._abstain(q, f"the article reports nothing {speaker.name} said", [])
         topic = {t: w for t, w in q.terms.items() if t not in q.speaker_words}
-        scores = self.ranker.scores(topic) if topic else {}
+        scores = self.ranker.grouped_scores(q.groups) if topic else {}
         order = {p.id: n for n, p in enumerate(own)}
 
         def key(p: Passage) -> tuple[float, int, int]:

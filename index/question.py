@@ -169,6 +169,7 @@ IDIOMS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"\bstep(?:ped|s)?\s+in\b"), "intervene mediator offer"),
     (re.compile(r"\bgo-between\b"), "mediator"),
     (re.compile(r"\bsticking\s+points?\b"), "issues problems disputed"),
+    (re.compile(r"\b(?:still\s+)?(?:go|goes|going|went)\s+on\b"), "continue continues continued"),
 )
 
 
@@ -226,6 +227,7 @@ class Query:
     person_unknown: bool = False  # the question names someone the index does not know
     focus_missing: list[str] = field(default_factory=list)  # asked-for words the index lacks
     weights: dict[str, float] = field(default_factory=dict)  # content stem -> specificity weight
+    groups: list[dict[str, float]] = field(default_factory=list)  # one concept each: a word and its stand-ins
 
 
 class Analyser:
@@ -263,10 +265,15 @@ class Analyser:
             speaker_words = set()  # a resolved name still counts as content outside speaker answers
         focus_missing = [w for w in focus_words(low) if self._lookup(w, stem(w), synonyms_too=False) is None]
         idiom_words = {w for pattern, _ in IDIOMS for m in pattern.finditer(low) for w in words(m.group())}
+        groups: list[dict[str, float]] = []
+        idiom_group: dict[str, float] = {}
         for w in words(expansions):
             found = self._lookup(w, stem(w), synonyms_too=False)
             if found is not None:
                 terms[found] = max(terms.get(found, 0.0), 0.7)  # stands in for the idiom; not content
+                idiom_group[found] = 0.7
+        if idiom_group:
+            groups.append(idiom_group)
         for w in ws:
             if w in idiom_words:
                 continue
@@ -284,10 +291,14 @@ class Analyser:
                 continue
             content.append(found)
             weights[found] = max(weights.get(found, 0.0), english_rarity(w))
-            terms[found] = max(terms.get(found, 0.0), 1.0 if found == s else 0.8)
-            for syn in synonyms(found):
-                if syn in self.vocabulary and syn not in terms:
-                    terms[syn] = 0.5
+            via_synonym = found in synonyms(s)
+            group = {found: 1.0 if found == s else 0.6 if via_synonym else 0.8}
+            for syn in sorted(synonyms(found) | synonyms(s)):
+                if syn in self.vocabulary and syn not in group:
+                    group[syn] = 0.6 if via_synonym else 0.5
+            groups.append(group)
+            for t, weight in group.items():
+                terms[t] = max(terms.get(t, 0.0), weight)
         return Query(
             text=text,
             words=ws,
@@ -302,6 +313,7 @@ class Analyser:
             person_unknown=unknown,
             focus_missing=focus_missing,
             weights=weights,
+            groups=groups,
         )
 
     def _lookup(self, word: str, term: str, *, synonyms_too: bool = True) -> str | None:
@@ -315,9 +327,9 @@ class Analyser:
             if best:
                 return self.surface[best]
         if synonyms_too:
-            for syn in synonyms(term):
-                if syn in self.vocabulary:
-                    return syn
+            present = sorted((s for s in synonyms(term) if s in self.vocabulary), key=lambda s: (self.vocabulary[s], s))
+            if present:
+                return present[0]
         return None
 
     def _closest(self, word: str) -> str | None:

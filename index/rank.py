@@ -85,6 +85,22 @@ class Ranker:
                 out[doc] += weight * idf * tf * (self.k1 + 1) / (tf + self._norm[doc])
         return dict(out)
 
+    def grouped_scores(self, groups: list[dict[str, float]]) -> dict[int, float]:
+        """Score documents per concept: each group (a word and its stand-ins) counts once, at its best term.
+
+        A passage that says "war", "conflict" and "hostilities" is not three times about fighting.
+        """
+        out: dict[int, float] = defaultdict(float)
+        for group in groups:
+            best: dict[int, float] = {}
+            for term, weight in group.items():
+                for doc, score in self.scores({term: weight}).items():
+                    if score > best.get(doc, 0.0):
+                        best[doc] = score
+            for doc, score in best.items():
+                out[doc] += score
+        return dict(out)
+
     def full_scores(self, terms: list[str]) -> list[float]:
         """Score every document with rank-bm25 itself (for tests and benchmarks)."""
         if self._bm25 is None:
