@@ -163,9 +163,9 @@ class Engine:
             self._is_intro(ranked[0][0])
             and (q.answer_type == "" or (q.answer_type == "why" and CAUSAL.search(fold(top.text))))
         ):
-            listed = self._list_answer(q, ranked)
-            if listed:
-                return listed
+            whole_list = self._list_answer(q, ranked)
+            if whole_list:
+                return whole_list
         return self._check(q, ranked)
 
     def _check(self, q: Query, ranked: list[tuple[int, float]]) -> Answer:
