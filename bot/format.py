@@ -23,7 +23,9 @@ from index.models import Answer, Article, Passage
 
 logger = logging.getLogger(__name__)
 
-LISTED_QUOTE = 700  # characters of a quote shown in a /quotes page (5 per page stay under 4096)
+LISTED_QUOTE = 550  # characters of a quote shown in a /quotes page (5 per page stay under 4096)
+CITED_NAME = 60  # a speaker's name in a citation, at most
+CITED_TITLE = 100
 LISTED_ISSUE = 300
 INLINE_PASSAGE = 3500
 
@@ -32,9 +34,9 @@ def citation(p: Passage, article: Article | None = None, *, with_article: bool =
     """Return where a passage stands: ¶N, its speaker, and the article when several are indexed."""
     parts = [f"¶{p.number}"]
     if p.speaker:
-        parts.append(p.speaker)
+        parts.append(truncate(p.speaker, CITED_NAME))
     if with_article and article is not None:
-        parts.append(article.title)
+        parts.append(truncate(article.title, CITED_TITLE))
     return " · ".join(parts)
 
 
@@ -91,7 +93,8 @@ def quotes_blocks(reply: QuotesReply, articles: Mapping[str, Article]) -> list[B
             Block("Send /quotes alone for every quote, or /about for who is in the article."),
         ]
     who = reply.speaker
-    title = f"Quotes by {who.name}" + (f", {who.roles[0]}" if who and who.roles else "") if who else "Quotes"
+    title = f"Quotes by {who.name}" + (f", {who.roles[0]}" if who.roles else "") if who else "Quotes"
+    title = truncate(title, 150)
     if not reply.quotes:
         return [Block(f"{title}: none. The article reports no direct quotes" + (" by them." if who else "."))]
     page = f" (page {reply.page + 1} of {reply.pages})" if reply.pages > 1 else ""

@@ -1,0 +1,97 @@
+"""Settings: declared once, documented in .env.example, malformed values stop the bot with one clear line."""
+
+from __future__ import annotations
+
+import logging
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.app import RedactToken, setup_logging
+from bot.config import SETTINGS, ConfigError, Settings, read_settings
+
+ROOT = Path(__file__).resolve().parent.parent
+TOKEN = "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw"
+
+
+def test_env_example_documents_every_setting() -> None:
+    documented = {
+        line.split("=", 1)[0].strip()
+        for line in (ROOT / ".env.example").read_text().splitlines()
+        if "=" in line and not line.lstrip().startswith("#")
+    }
+    assert documented == {s.name for s in SETTINGS}
+
+
+def test_defaults_and_values() -> None:
+    assert read_settings({}) == Settings()
+    s = read_settings(
+        {"TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_BASE_URL": "http://127.0.0.1:8081/bot",
+         "INDEX_DB": "x/i.db", "ADMIN_USER_IDS": "1, 22", "LOG_LEVEL": "debug"}
+    )  # fmt: skip
+    assert s == Settings(TOKEN, "http://127.0.0.1:8081/bot", Path("x/i.db"), frozenset({1, 22}), "DEBUG")
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [("TELEGRAM_BOT_TOKEN", "not-a-token"), ("TELEGRAM_API_BASE_URL", "localhost:8081"),
+     ("ADMIN_USER_IDS", "12,abc"), ("LOG_LEVEL", "LOUD")],
+)  # fmt: skip
+def test_malformed_setting_names_itself(name: str, value: str) -> None:
+    with pytest.raises(ConfigError, match=f"^{name} is malformed: expected"):
+        read_settings({name: value})
+
+
+def run_bot(tmp_path: Path, env: dict[str, str], stdin: str = "") -> subprocess.CompletedProcess[str]:
+    clean = {k: v for k, v in os.environ.items() if not any(k == s.name for s in SETTINGS)}
+    return subprocess.run(
+        [sys.executable, "-m", "bot"], input=stdin, capture_output=True, text=True, timeout=60, cwd=tmp_path,
+        env={**clean, "PYTHONPATH": str(ROOT), **env},
+    )  # fmt: skip
+
+
+def test_malformed_setting_exits_with_one_line(tmp_path: Path) -> None:
+    result = run_bot(tmp_path, {"LOG_LEVEL": "LOUD"})
+    assert result.returncode == 2
+    assert (
+        result.stderr.strip() == "error: LOG_LEVEL is malformed: expected one of DEBUG, INFO, WARNING, ERROR "
+        "(set it in .env or the environment)"
+    )
+
+
+def test_no_token_opens_the_terminal_chat_and_builds_a_missing_index(tmp_path: Path) -> None:
+    (tmp_path / ".env").write_text("INDEX_DB=fresh/index.db\n")
+    result = run_bot(tmp_path, {}, stdin="what did Trump say?\n")
+    assert result.returncode == 0, result.stderr
+    assert "@BotFather" in result.stderr and "No index at" in result.stderr
+    assert (tmp_path / "fresh" / "index.db").is_file()
+    assert "What Donald Trump said:" in result.stdout and "¶3 · Donald Trump" in result.stdout
+
+
+def test_token_is_redacted_from_logs(caplog: pytest.LogCaptureFixture) -> None:
+    record = logging.LogRecord(
+        "httpx", logging.ERROR, __file__, 1, "POST https://api.telegram.org/bot%s/getMe", (TOKEN,), None
+    )
+    assert RedactToken(TOKEN).filter(record)
+    assert TOKEN not in record.getMessage() and "<token>" in record.getMessage()
+    other = logging.LogRecord("x", logging.INFO, __file__, 1, "token 987654321:%s", ("Z" * 35,), None)
+    RedactToken(None).filter(other)
+    assert "Z" * 35 not in other.getMessage()
+
+
+def test_setup_logging_quiets_http_loggers() -> None:
+    root = logging.getLogger()
+    before = list(root.handlers)
+    try:
+        setup_logging("DEBUG", TOKEN)
+        assert logging.getLogger("httpx").level == logging.WARNING
+        assert logging.getLogger("httpcore").level == logging.WARNING
+    finally:
+        for h in root.handlers:
+            if h not in before:
+                root.removeHandler(h)
+        for h in before:
+            h.filters = [f for f in h.filters if not isinstance(f, RedactToken)]
