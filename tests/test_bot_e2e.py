@@ -227,3 +227,26 @@ def test_private_state_is_per_chat(bot: RunningBot, fake: FakeBotAPI) -> None:
     reply = ask(fake, b, "what else did he say?")
     assert "Donald Trump" not in reply["text"]
     assert BOT_ID  # the bot never talks to chats it has not heard from
+
+
+class _Broken:
+    """A conversation whose every answer fails, to exercise the global error handler."""
+
+    def __init__(self, real: Conversation) -> None:
+        self.engine = real.engine
+
+    def ask(self, state: State, text: str) -> Any:
+        raise RuntimeError("engine exploded: /secret/path")
+
+
+def test_errors_are_logged_and_the_user_gets_a_short_apology(
+    bot: RunningBot, fake: FakeBotAPI, chat: int, caplog: pytest.LogCaptureFixture
+) -> None:
+    real = bot.app.bot_data["conversation"]
+    bot.app.bot_data["conversation"] = _Broken(real)
+    try:
+        reply = ask(fake, chat, "what did Trump say?")
+    finally:
+        bot.app.bot_data["conversation"] = real
+    assert reply["text"] == "Sorry, something went wrong on my side. Please try again in a moment."
+    assert any("engine exploded" in str(r.exc_info) for r in caplog.records if r.exc_info)
