@@ -10,7 +10,7 @@ from __future__ import annotations
 import html
 import logging
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from index.text import QUESTION_WORDS, STOP_WORDS, stem, words
@@ -22,6 +22,7 @@ MAX_CALLBACK_DATA = 64  # bytes
 TAGS = frozenset({"", "b", "i", "u", "code", "blockquote"})
 _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)?")
 _SURROGATE = re.compile("[\ud800-\udfff]")
+_MIN_PIECE = 200  # a long block continues in the current message only if this much room is left
 
 
 def size(text: str) -> int:
@@ -102,7 +103,7 @@ def cut(text: str, limit: int) -> list[str]:
     """Split plain text into pieces of at most `limit` UTF-16 units, at line breaks or spaces where possible."""
     pieces: list[str] = []
     while size(text) > limit:
-        head = _prefix(text, limit)
+        head = _prefix(text, limit) or text[:1]  # never stall, even on a limit below one character
         at = max(head.rfind("\n"), head.rfind(" "))
         if at > len(head) // 2:
             head = head[: at + 1]
@@ -129,33 +130,40 @@ def truncate(text: str, limit: int) -> str:
 
 
 def paginate(blocks: Sequence[Block], *, limit: int = MAX_MESSAGE) -> list[list[Block]]:
-    """Pack blocks (joined by newlines) into messages of at most `limit` units, splitting oversize blocks."""
+    """Pack blocks (joined by newlines) into messages of at most `limit` units, splitting oversize blocks.
+
+    A long block fills the rest of the current message before continuing in the next, so a header is
+    never left alone in a message of its own.
+    """
     messages: list[list[Block]] = []
     current: list[Block] = []
     used = 0
-    for block in _fit(blocks, limit):
-        need = size(clean(block.text)) + (1 if current else 0)
-        if current and used + need > limit:
-            messages.append(current)
-            current, used = [], 0
-            need = size(clean(block.text))
+    pending = [Block(clean(b.text), b.tag, b.highlight) for b in blocks]
+    pending.reverse()
+    while pending:
+        block = pending.pop()
         if not current and not block.text.strip():
             continue  # never start a message with a blank line
-        current.append(block)
-        used += need
+        sep = 1 if current else 0
+        need = size(block.text) + sep
+        if used + need <= limit:
+            current.append(block)
+            used += need
+            continue
+        room = limit - used - sep
+        if room >= min(_MIN_PIECE, limit) and (size(block.text) > limit // 4 or not current):
+            head, *rest = cut(block.text, room)
+            tail = block.text[len(head) :].lstrip() if rest else ""
+            current.append(Block(head, block.tag, block.highlight))
+            if tail:
+                pending.append(Block(tail, block.tag, block.highlight))
+        else:
+            pending.append(block)
+        messages.append(current)
+        current, used = [], 0
     if current:
         messages.append(current)
-    return [_trim(m) for m in messages if any(clean(b.text).strip() for b in m)]
-
-
-def _fit(blocks: Iterable[Block], limit: int) -> Iterable[Block]:
-    for block in blocks:
-        text = clean(block.text)
-        if size(text) <= limit:
-            yield block
-        else:
-            for piece in cut(text, limit):
-                yield Block(piece, block.tag, block.highlight)
+    return [_trim(m) for m in messages if any(b.text.strip() for b in m)]
 
 
 def _trim(blocks: list[Block]) -> list[Block]:

@@ -6,16 +6,18 @@ import asyncio
 import itertools
 import threading
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
-from fake_bot_api import BOT_ID, BOT_USERNAME, TOKEN, FakeBotAPI
+from fake_bot_api import BOT_ID, BOT_USERNAME, TOKEN, FakeBotAPI, utf16_len
 from telegram import Update
 
 from bot.app import App, build_application
 from bot.config import Settings
 from bot.conversation import Conversation, State
 from index.answer import Engine
+from index.build import build
 
 _chat_ids = itertools.count(1001)
 
@@ -250,3 +252,34 @@ def test_errors_are_logged_and_the_user_gets_a_short_apology(
         bot.app.bot_data["conversation"] = real
     assert reply["text"] == "Sorry, something went wrong on my side. Please try again in a moment."
     assert any("engine exploded" in str(r.exc_info) for r in caplog.records if r.exc_info)
+
+
+LONG_ARTICLE = """Harbour report: a very long account of the lighthouse <restoration> & its costs
+
+    The lighthouse restoration began in spring. {long}
+
+    Mayor Ada Lind: “The lighthouse <keeper> & the town will share the costs”.
+
+    #TOWN
+
+    01.02.2026 10:00
+"""
+
+
+def test_over_long_answer_is_split_into_accepted_messages(tmp_path: Path) -> None:
+    sentence = "The lighthouse restoration needed <new> glass & stone, and every lantern was rebuilt by hand. "
+    article = tmp_path / "2026-02-01-lighthouse.txt"
+    article.write_text(LONG_ARTICLE.format(long=sentence * 90))
+    build([article], tmp_path / "index.db")
+    server = FakeBotAPI().start()
+    running = RunningBot(server, Engine.from_db(tmp_path / "index.db"))
+    try:
+        running.start(server)
+        server.push_text(7, "tell me about the lighthouse restoration")
+        sent = server.wait_messages(7, 2)
+        assert all(utf16_len(m["text"]) <= 4096 for m in sent)
+        assert "&lt;new&gt; glass &amp; stone" in sent[0]["html"]
+        assert not server.errors()
+    finally:
+        running.stop()
+        server.stop()
