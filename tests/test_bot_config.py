@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -95,3 +96,28 @@ def test_setup_logging_quiets_http_loggers() -> None:
                 root.removeHandler(h)
         for h in before:
             h.filters = [f for f in h.filters if not isinstance(f, RedactToken)]
+
+
+def test_python_m_bot_with_a_token_polls_and_never_logs_the_token(tmp_path: Path) -> None:
+    from fake_bot_api import TOKEN as FAKE_TOKEN
+    from fake_bot_api import FakeBotAPI
+
+    fake = FakeBotAPI().start()
+    env = {"TELEGRAM_BOT_TOKEN": FAKE_TOKEN, "TELEGRAM_API_BASE_URL": fake.base_url, "LOG_LEVEL": "DEBUG",
+           "INDEX_DB": str(tmp_path / "index.db")}  # fmt: skip
+    clean = {k: v for k, v in os.environ.items() if not any(k == s.name for s in SETTINGS)}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bot"], cwd=tmp_path, env={**clean, "PYTHONPATH": str(ROOT), **env},
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        fake.wait_for(lambda: fake.commands, timeout=30)
+        fake.push_text(9, "what did Trump say?")
+        assert "What Donald Trump said" in fake.wait_messages(9, 1, timeout=30)[0]["text"]
+    finally:
+        proc.send_signal(signal.SIGINT)
+        _, stderr = proc.communicate(timeout=30)
+        fake.stop()
+    assert proc.returncode == 0, stderr
+    assert "DEBUG" in stderr and "getUpdates" in stderr  # PTB's own debug logging is on ...
+    assert FAKE_TOKEN not in stderr and FAKE_TOKEN.split(":")[1] not in stderr  # ... and the token is not in it
