@@ -12,7 +12,7 @@ from pathlib import Path
 
 from index import people
 from index.models import Answer, Article, Hit, Passage, Speaker
-from index.question import Analyser, Query, english_rarity, focus_words, synonyms
+from index.question import CALENDAR_WORDS, Analyser, Query, focus_words, synonyms
 from index.rank import Ranker
 from index.store import Corpus, load_corpus
 from index.text import fold, stem, terms, words
@@ -163,7 +163,7 @@ class Engine:
             self._is_intro(ranked[0][0])
             and (q.answer_type == "" or (q.answer_type == "why" and CAUSAL.search(fold(top.text))))
         ):
-            whole_list = self._list_answer(q, ranked)
+            whole_list = self._list_answer(q, ranked, exclude)
             if whole_list:
                 return whole_list
         return self._check(q, ranked)
@@ -241,6 +241,8 @@ class Engine:
         total = held = 0.0
         for term in q.content:
             weight = q.weights.get(term, 1.0)
+            if term in q.calendar:
+                weight *= 0.3  # "tomorrow" or "year" alone is not what a question is about
             total += weight
             if term in doc:
                 held += weight
@@ -303,7 +305,7 @@ class Engine:
         ranked = [p for p in sorted(own, key=key) if p.id not in exclude]
         if not ranked:
             return self._abstain(q, f"that is all the article reports {speaker.name} said", [])
-        if not topic and any(english_rarity(w) >= 0.5 for w in q.missing):
+        if not topic and any(w not in CALENDAR_WORDS for w in q.missing):
             # "What did X say about bitcoin": X is quoted, but never on that.
             closest = [self._hit(self._index[p.id], 0.0) for p in ranked[:MAX_CITED]]
             return self._abstain(q, f"the article does not report {speaker.name} on {' '.join(q.missing)}", closest)
@@ -319,7 +321,7 @@ class Engine:
         nxt = self.passages[i + 1] if i + 1 < len(self.passages) else None
         return p.kind == "paragraph" and p.text.endswith(":") and nxt is not None and nxt.article_id == p.article_id
 
-    def _list_answer(self, q: Query, ranked: list[tuple[int, float]]) -> Answer | None:
+    def _list_answer(self, q: Query, ranked: list[tuple[int, float]], exclude: frozenset[str]) -> Answer | None:
         """Answer with a whole list (or an introduced quote) when the question asks for one."""
         top = ranked[0][0]
         p = self.passages[top]
@@ -329,6 +331,7 @@ class Engine:
             following = [x for x in self.passages if x.article_id == p.article_id and x.list_number == p.list_number]
         else:
             return None
+        following = [f for f in following if f.id not in exclude]
         if not following:
             return None
         if self._coverage(q, top) < MIN_COVERAGE and not any(

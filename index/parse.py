@@ -184,13 +184,7 @@ def _blocks(lines: list[str]) -> list[_Block]:
         text = " ".join(raw.split())
         if bullet:
             blocks.append(_Block("item", " ".join(bullet.group("text").split())))
-        elif (
-            not prev_blank
-            and blocks
-            and blocks[-1].kind == "para"
-            and not raw[:1].isspace()
-            and not re.search(r"[.!?:”\"']$", blocks[-1].text)
-        ):
+        elif not prev_blank and blocks and blocks[-1].kind == "para" and not re.search(r"[.!?:”\"']$", blocks[-1].text):
             blocks[-1].text += " " + text  # a hard-wrapped line continues its paragraph
         else:
             blocks.append(_Block("para", text))
@@ -209,9 +203,8 @@ def _find_people(texts: list[str]) -> _Registry:
     for text in texts:
         m = QUOTE_LINE.match(text)
         if m:
-            head = m.group("head")
-            name_part, _, role = head.partition(",")
-            split = people.split_name(name_part.strip())
+            name_part, role = _quote_head(m.group("head"))
+            split = people.split_name(name_part)
             if split:
                 prefix, name = split
                 registry.add(name, role or " ".join(t for t in prefix.split() if fold(t) not in people.TITLES))
@@ -268,7 +261,7 @@ def _role_after(after: str) -> str:
     tokens = [fold(t).strip(".,’'") for t in role.split()]
     if not any(t in people.ROLE_NOUNS for t in tokens) or any(t in people.REPORTING_VERBS for t in tokens):
         return ""
-    return role
+    return re.sub(r"^[Tt]he\s+", "", role)
 
 
 def _role_apposed_before(before: str) -> str:
@@ -363,12 +356,23 @@ def _attribute(blocks: list[_Block], registry: _Registry) -> list[_Draft]:
     return drafts
 
 
+def _quote_head(head: str) -> tuple[str, str]:
+    """Split a quote line's head into (name part, role): "X, role", "X said", "X told reporters"."""
+    name_part, _, role = head.partition(",")
+    tokens = name_part.split()
+    for i, token in enumerate(tokens):
+        if i and fold(token) in people.REPORTING_VERBS:
+            name_part = " ".join(tokens[:i])
+            break
+    return name_part.strip(), role.strip()
+
+
 def _quote_line(text: str, registry: _Registry) -> _Draft | None:
-    """A quote line: ``Name: “…”`` or ``Name, Role: “…”``."""
+    """A quote line: ``Name: “…”``, ``Name, Role: “…”`` or ``Name said: “…”``."""
     m = QUOTE_LINE.match(text)
     if not m:
         return None
-    name_part = m.group("head").partition(",")[0].strip()
+    name_part = _quote_head(m.group("head"))[0]
     split = people.split_name(name_part)
     person = registry.find_name(split[1] if split else name_part)
     if person is None:

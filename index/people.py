@@ -122,7 +122,9 @@ def split_name(run: str) -> tuple[str, str] | None:
     while start < len(tokens) and (_role_word(tokens[start]) or _is_qualifier(tokens[start])):
         start += 1
     name_tokens = tokens[start:]
-    if not 2 <= len([t for t in name_tokens if t[0].isupper()]) <= 4:
+    if not 2 <= len(name_tokens) <= 5 or not 2 <= len([t for t in name_tokens if t[0].isupper()]) <= 4:
+        return None
+    if any(not t[0].isupper() and not re.fullmatch(_PARTICLE, t) for t in name_tokens):
         return None
     if any(fold(t).strip(".,") in ORG_WORDS for t in name_tokens):
         return None
@@ -133,12 +135,12 @@ def split_name(run: str) -> tuple[str, str] | None:
     return " ".join(tokens[:start]), " ".join(name_tokens)
 
 
-def similar(a: str, b: str) -> bool:
+def similar(a: str, b: str, *, shortest: int = 5) -> bool:
     """Tell whether two folded words are the same up to a typo (length-aware edit distance)."""
     if a == b:
         return True
     n = min(len(a), len(b))
-    if n < 5:
+    if n < shortest:
         return False
     limit = 1 if n < 8 else 2
     return bool(DamerauLevenshtein.distance(a, b, score_cutoff=limit) <= limit)

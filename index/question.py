@@ -210,6 +210,12 @@ def english_rarity(word: str) -> float:
     return max(0.2, min(1.0, 1.0 - math.log10(freq) / 7.0))
 
 
+CALENDAR_WORDS = frozenset(
+    "today tomorrow yesterday tonight morning evening night day days week weeks weekend month months year years "
+    "monday tuesday wednesday thursday friday saturday sunday now time".split()
+)
+
+
 @dataclass
 class Query:
     """A question, analysed."""
@@ -228,6 +234,7 @@ class Query:
     focus_missing: list[str] = field(default_factory=list)  # asked-for words the index lacks
     weights: dict[str, float] = field(default_factory=dict)  # content stem -> specificity weight
     groups: list[dict[str, float]] = field(default_factory=list)  # one concept each: a word and its stand-ins
+    calendar: set[str] = field(default_factory=set)  # content stems that only place the question in time
 
 
 class Analyser:
@@ -266,6 +273,7 @@ class Analyser:
         focus_missing = [w for w in focus_words(low) if self._lookup(w, stem(w), synonyms_too=False) is None]
         idiom_words = {w for pattern, _ in IDIOMS for m in pattern.finditer(low) for w in words(m.group())}
         groups: list[dict[str, float]] = []
+        calendar: set[str] = set()
         idiom_group: dict[str, float] = {}
         for w in words(expansions):
             found = self._lookup(w, stem(w), synonyms_too=False)
@@ -291,6 +299,8 @@ class Analyser:
                 continue
             content.append(found)
             weights[found] = max(weights.get(found, 0.0), english_rarity(w))
+            if w in CALENDAR_WORDS:
+                calendar.add(found)
             via_synonym = found in synonyms(s)
             group = {found: 1.0 if found == s else 0.6 if via_synonym else 0.8}
             for syn in sorted(synonyms(found) | synonyms(s)):
@@ -314,6 +324,7 @@ class Analyser:
             focus_missing=focus_missing,
             weights=weights,
             groups=groups,
+            calendar=calendar,
         )
 
     def _lookup(self, word: str, term: str, *, synonyms_too: bool = True) -> str | None:
@@ -371,7 +382,9 @@ class Analyser:
             score = 0
             for w in ws:
                 for t in name_tokens:
-                    if w == t or (len(w) >= 4 and people.similar(w, t)) or (w.endswith("s") and w[:-1] == t):
+                    # Names tolerate one typo from four letters on ("rute" for Rutte): they are rare words.
+                    typo = len(w) >= 4 and not is_english_word(w) and people.similar(w, t, shortest=4)
+                    if w == t or typo or (w.endswith("s") and w[:-1] == t):
                         hits.add(stem(w))
                         score += 2 if t in surname_parts else 1
             named = hits and any(t in surname_parts for t in name_tokens) and score >= 2

@@ -64,6 +64,7 @@ def write_index(parsed: list[ParsedArticle], db_path: Path, *, hashes: dict[str,
                 ]
             )
         db.close()
+        tmp.chmod(0o644)  # mkstemp makes 0600: a bot or Datasette running as another user must read it
         os.replace(tmp, db_path)
     except BaseException:
         tmp.unlink(missing_ok=True)
@@ -149,6 +150,12 @@ def load_corpus(db_path: Path) -> Corpus:
             "rebuild it with `python -m index build`"
         )
     db = _open(db_path)
+    missing = {"articles", "passages", "speakers", "meta"} - set(db.table_names())
+    if missing:
+        db.close()
+        raise StoreError(
+            f"{db_path}: damaged index (no {', '.join(sorted(missing))} table); rebuild it with `python -m index build`"
+        )
     try:
         articles = tuple(
             Article(id=r["id"], title=r["title"], date=r["date"], tags=tuple(json.loads(r["tags"] or "[]")),

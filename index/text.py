@@ -51,7 +51,7 @@ STOP_WORDS = frozenset(
     also just still yet ever even really quite rather now get got gets getting make makes made making
     tell tells told say says said saying think thinks thought know knows knew let like want wants
     article text story news report piece please thanks thank hi hello hey ok okay anything something
-    everything nothing one ones thing things way may might must shall us
+    everything nothing one ones thing things way may might must shall us else besides additionally
     """.split()
 )
 # Words that ask rather than inform: they never count as evidence, nor as missing evidence.

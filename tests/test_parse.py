@@ -404,9 +404,6 @@ def test_hard_wrapped_lines_join_their_paragraph() -> None:
     ]
 
 
-@pytest.mark.xfail(
-    strict=True, reason="indented hard-wrapped continuation lines each become a separate paragraph (parse._blocks)"
-)
 def test_indented_hard_wrapped_lines_join_their_paragraph() -> None:
     parsed = parse("Title\n\n    The council met on Monday\n    and voted on the budget\n    after a long debate.\n")
     assert [p.text for p in parsed.passages] == [
@@ -414,7 +411,6 @@ def test_indented_hard_wrapped_lines_join_their_paragraph() -> None:
     ]
 
 
-@pytest.mark.xfail(strict=True, reason="`X said: “…”` makes a speaker named 'X said' with alias 'said'")
 def test_x_said_colon_quote() -> None:
     parsed = parse("Title\n\n    Pedro Alcantara said: “We will win the league this year, you will see”.\n")
     assert [s.name for s in parsed.speakers] == ["Pedro Alcantara"]
