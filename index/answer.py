@@ -77,13 +77,15 @@ class Engine:
         self.articles: dict[str, Article] = {a.id: a for a in corpus.articles}
         self.speakers: list[Speaker] = list(corpus.speakers)
         self._index = {p.id: i for i, p in enumerate(self.passages)}
+        self._roles = {(sp.article_id, sp.name): sp.roles for sp in self.speakers}
         docs = [self._doc_terms(p) for p in self.passages]
         self._doc_sets = [set(d) for d in docs]
         self.ranker = Ranker(docs)
         vocabulary = {t: self.ranker.df(t) for t in self.ranker.idf}
         surface: dict[str, str] = {}
         for p in self.passages:
-            for w in words(" ".join(filter(None, (p.text, p.speaker, p.lead_in)))):
+            roles = " ".join(self._roles.get((p.article_id, p.speaker or ""), ()))
+            for w in words(" ".join(filter(None, (p.text, p.speaker, p.lead_in, roles)))):
                 surface.setdefault(w, stem(w))
         for a in self.articles.values():
             for w in words(a.title):
@@ -95,9 +97,9 @@ class Engine:
                 self._spoken.setdefault(p.speaker, []).append(p)
 
     @classmethod
-    def from_db(cls, db_path: Path) -> Engine:
+    def from_db(cls, db_path: Path | str) -> Engine:
         """Load an engine from an index file (raises StoreError with the fix)."""
-        return cls(load_corpus(db_path))
+        return cls(load_corpus(Path(db_path)))
 
     @property
     def build_id(self) -> str:
@@ -105,6 +107,7 @@ class Engine:
         return self.corpus.build_id
 
     def _doc_terms(self, p: Passage) -> list[str]:
+        """A passage's index terms: its text plus its speaker's name."""
         doc = terms(p.text)
         if p.speaker:
             doc += terms(p.speaker)
@@ -143,8 +146,8 @@ class Engine:
                 p = self.passages[i]
                 if CAUSAL.search(fold(p.text)):
                     scores[i] *= WHY_BOOST
-                elif p.kind == "item" and not CAUSAL.search(fold(p.lead_in or "")):
-                    scores[i] /= WHY_BOOST  # a listed demand or goal states what, not why
+                elif (p.kind == "item" and not CAUSAL.search(fold(p.lead_in or ""))) or self._is_intro(i):
+                    scores[i] /= WHY_BOOST  # a listed demand, or a list's lead-in, states what, not why
         if q.intent == "who_said":
             attributed = {i: s for i, s in scores.items() if self.passages[i].speaker}
             if attributed:
