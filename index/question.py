@@ -78,6 +78,7 @@ SYNONYMS: tuple[tuple[str, ...], ...] = tuple(
     test trial experiment
     study research analyse analyze examine
     near close imminent nearby
+    good beneficial benefit benefits advantage advantageous helpful positive
     lose lost losing loss
     spread extend expand widen escalate
     schedule timetable timeline
