@@ -14,14 +14,13 @@ from pathlib import Path
 
 from index import people
 from index.models import Article, ParsedArticle, Passage, PassageKind, Speaker
-from index.text import fold, normalise
+from index.text import fold
 
 BULLET = re.compile(r"^\s*(?:[•·▪◦‣∙●○■□➢►–—*-])\s+(?P<text>\S.*)$")
 DATE_LINE = re.compile(r"^\s*(\d{1,2})\.(\d{1,2})\.(\d{4})(?:[ ,]+(\d{1,2}):(\d{2}))?\s*$")
 TAG_LINE = re.compile(r"^\s*#\w+(?:[\s,]+#\w+)*\s*$")
 QUOTED = re.compile(r"“[^“”]*(?:”|$)")
 QUOTE_LINE = re.compile(r"^(?P<head>[^“”:]{2,160}?)\s*:\s*(?P<body>“.*)$")
-PRONOUNS = {"he": "m", "she": "f", "him": "m", "her": "f", "his": "m"}
 DETERMINERS = frozenset("the a an this that these those its his her their our".split())
 
 
@@ -450,8 +449,3 @@ def _aliases(person: people.Person) -> tuple[str, ...]:
     forms = [person.name, person.surname]
     forms += [r for r in person.roles]
     return tuple(dict.fromkeys(f for f in forms if f))
-
-
-def normalise_for_display(text: str) -> str:
-    """Return text with unified spacing, for showing a passage."""
-    return " ".join(normalise(text).split())

@@ -147,11 +147,6 @@ def stem(word: str) -> str:
     return str(_stemmer.stemWord(word))
 
 
-def is_stop(word: str) -> bool:
-    """Tell whether a folded word carries no topical meaning."""
-    return word in STOP_WORDS or word in QUESTION_WORDS
-
-
 def terms(text: str) -> list[str]:
     """Return the index terms of a text: stems of its non-stop words, in order."""
     return [stem(w) for w in words(text) if w not in STOP_WORDS]
