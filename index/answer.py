@@ -31,6 +31,7 @@ TIME = re.compile(
     r"\b(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|january|february|march|april|may|june|"
     r"july|august|september|october|november|december|today|tomorrow|yesterday|tonight|morning|evening|"
     r"spring|summer|autumn|winter|since|until|ago|later|earlier|soon|next|last|\d{1,2}:\d{2}|(?:19|20)\d{2}|"
+    r"(?:coming|next|this|last)\s+(?:days?|weeks?|months?|years?)|"
     r"(?:in|within|after|for)\s+(?:\d+|a|an|one|two|three|four|five|six|seven|eight|nine|ten|twelve)\s+"
     r"(?:days?|weeks?|months?|years?|hours?|minutes?))\b"
 )
@@ -90,7 +91,8 @@ class Engine:
         for a in self.articles.values():
             for w in words(a.title):
                 surface.setdefault(w, stem(w))
-        self.analyser = Analyser(vocabulary, surface, self.speakers)
+        folded = "\n".join(" ".join(words(" ".join(filter(None, (p.text, p.speaker))))) for p in self.passages)
+        self.analyser = Analyser(vocabulary, surface, self.speakers, folded)
         self._spoken: dict[str, list[Passage]] = {}
         for p in self.passages:
             if p.speaker:
@@ -124,6 +126,8 @@ class Engine:
                 q.intent = "speaker"
         if q.person_unknown:
             return self._abstain(q, f"the article does not mention {q.person_slot.strip()}", [])
+        if q.absent_names:
+            return self._abstain(q, f"the article does not mention {', '.join(q.absent_names)}", [])
         if not q.terms and q.intent != "speaker":
             return self._abstain(q, "none of the question's words occur in the article", [])
         if q.intent == "speaker" and q.speaker is not None:
@@ -136,10 +140,14 @@ class Engine:
             for i in scores:
                 if spelled.search(self.passages[i].text):
                     scores[i] *= 10
-        if q.speaker is not None:
-            # The question names someone without asking what they said: prefer their passages.
+        # A side named by a speaker's role ("the opposition", "the union") matters when the question asks
+        # why, or what that side wants or thinks; not when it merely mentions it.
+        stance = q.answer_type == "why" or bool(_STANCE.search(fold(q.text)))
+        about = q.speaker or (q.affiliated if q.intent == "search" and stance else None)
+        if about is not None:
+            # The question names someone (or their side) without asking what they said: prefer their passages.
             for i in scores:
-                if self.passages[i].speaker == q.speaker.name:
+                if self.passages[i].speaker == about.name:
                     scores[i] *= SPEAKER_BOOST
         if q.answer_type == "why":
             for i in scores:
@@ -429,4 +437,8 @@ _ACRONYM_Q = re.compile(
     r"\b([A-Za-z]{2,8})\s+(?:stand|stands)\s+for\b|\bwhat\s+(?:is|does)\s+(?:the\s+)?([A-Z]{2,8})\b"
 )
 _FUTURE = re.compile(r"\b(?:will|would|next|later|due to|scheduled|expected|plans?|going to|upcoming|soon)\b")
+_STANCE = re.compile(
+    r"\b(?:want|wants|wanted|think|thinks|believe|believes|oppose|opposes|opposed|against|demand|demands|hope|"
+    r"hopes|plan|plans|fear|fears|argue|argues|insist|insists|stand|position)\b"
+)
 _SENTENCE = re.compile(r"(?<=[.!?;])\s+(?=[A-Z“\d])")

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from index import people
 from index.models import Speaker
-from index.text import QUESTION_WORDS, STOP_WORDS, fold, normalise, stem, words
+from index.text import COUNTRY_FORMS, QUESTION_WORDS, STOP_WORDS, fold, normalise, stem, words
 
 # Small general-English thesaurus of news vocabulary: groups of words that stand in for each other.
 SYNONYMS: tuple[tuple[str, ...], ...] = tuple(
@@ -176,7 +176,8 @@ IDIOMS: tuple[tuple[re.Pattern[str], str], ...] = (
 
 FOCUS = re.compile(
     r"^(?:so\s+|and\s+)?(?:which|what\s+kind\s+of|what\s+sort\s+of)\s+(?P<a>.+)|\bname\s+of\s+(?:the\s+)?(?P<b>.+)|"
-    r"^(?:so\s+|and\s+)?who\s+(?:is|was|are|were)\s+(?:the|a|an)\s+(?P<c>.+)"
+    r"^(?:so\s+|and\s+)?who\s+(?:is|was|are|were)\s+(?:the|a|an)\s+(?P<c>.+)|"
+    r"^(?:so\s+|and\s+)?what(?:'s|\s+is|\s+was|\s+are|\s+were)\s+(?:the|a|an)\s+(?P<d>(?:\w+\s+){0,2}\w+)\s+of\b"
 )
 _FOCUS_STOP = frozenset(
     "is are was were do does did has have had will would can could should in on at of for to by with from".split()
@@ -188,7 +189,7 @@ def focus_words(low: str) -> list[str]:
     m = FOCUS.search(low)
     if not m:
         return []
-    phrase = m.group("a") or m.group("b") or m.group("c") or ""
+    phrase = m.group("a") or m.group("b") or m.group("c") or m.group("d") or ""
     out: list[str] = []
     for w in words(phrase):
         if w in _FOCUS_STOP or len(out) == 3:
@@ -236,12 +237,17 @@ class Query:
     weights: dict[str, float] = field(default_factory=dict)  # content stem -> specificity weight
     groups: list[dict[str, float]] = field(default_factory=list)  # one concept each: a word and its stand-ins
     calendar: set[str] = field(default_factory=set)  # content stems that only place the question in time
+    absent_names: list[str] = field(default_factory=list)  # capitalised names the articles never mention
+    affiliated: Speaker | None = None  # someone whose role the question's words name ("the opposition")
 
 
 class Analyser:
     """Analyses questions against one index's vocabulary and speakers."""
 
-    def __init__(self, vocabulary: dict[str, int], surface: dict[str, str], speakers: list[Speaker]) -> None:
+    def __init__(
+        self, vocabulary: dict[str, int], surface: dict[str, str], speakers: list[Speaker], folded_text: str = ""
+    ) -> None:
+        self.folded_text = folded_text  # every passage, folded: to check a name's words stand together
         self.vocabulary = vocabulary  # stem -> document frequency
         self.surface = surface  # folded surface word -> stem, for typo correction
         self.speakers = speakers
@@ -271,7 +277,13 @@ class Analyser:
         weights: dict[str, float] = {}
         if speaker is not None and intent != "speaker":
             speaker_words = set()  # a resolved name still counts as content outside speaker answers
-        focus_missing = [w for w in focus_words(low) if self._lookup(w, stem(w), synonyms_too=False) is None]
+        focus = focus_words(low)
+        focus_missing = [w for w in focus if self._lookup(w, stem(w), synonyms_too=False) is None]
+        of_match = FOCUS.search(low)
+        if of_match and of_match.group("d") and len(focus_missing) < len(focus):
+            focus_missing = []  # "what is the X of Y" abstains only when the article has none of X
+        absent = self._absent_names(text)
+        affiliated = None if speaker else self._by_affiliation(ws)
         idiom_words = {w for pattern, _ in IDIOMS for m in pattern.finditer(low) for w in words(m.group())}
         groups: list[dict[str, float]] = []
         calendar: set[str] = set()
@@ -326,6 +338,8 @@ class Analyser:
             weights=weights,
             groups=groups,
             calendar=calendar,
+            absent_names=absent,
+            affiliated=affiliated,
         )
 
     def _lookup(self, word: str, term: str, *, synonyms_too: bool = True) -> str | None:
@@ -334,6 +348,10 @@ class Analyser:
             return term
         if word in self.surface:
             return self.surface[word]
+        for base in _inflections(word):
+            # The stemmer leaves some plurals apart ("buses" -> "buse", "bus" -> "bus").
+            if base in self.surface:
+                return self.surface[base]
         if len(word) >= 5 and not word.isdigit() and not is_english_word(word):
             best = self._closest(word)
             if best:
@@ -373,6 +391,65 @@ class Analyser:
             pronoun = bool(re.fullmatch(r"(?:he|she|they|him|her|it|you|i|we|the article|the report|the author)", slot))
             unknown = bool(slot_words) and len(known) < len(slot_words) and not pronoun
         return None, set(), slot, unknown
+
+    def _absent_names(self, text: str) -> list[str]:
+        """Capitalised names in the question ("the Green Party") that no article text contains."""
+        out: list[str] = []
+        for run in people.CAP_RUN.finditer(text):
+            tokens = run.group().split()
+            if run.start() == 0:
+                tokens = tokens[1:]  # a capital that only starts the question
+            known: list[str] = []
+            for token in tokens:
+                for w in words(token):
+                    if (
+                        w in STOP_WORDS
+                        or w in QUESTION_WORDS
+                        or w in people.ROLE_NOUNS
+                        or w in people.TITLES
+                        or w in COUNTRY_FORMS
+                        or len(w) < 2
+                    ):
+                        continue
+                    match = self._surface_form(w)
+                    if match is None:
+                        out.append(" ".join(tokens))
+                        break
+                    known.append(match)
+                else:
+                    continue
+                break
+            else:
+                if len(known) >= 2 and " ".join(known) not in self.folded_text:
+                    out.append(" ".join(tokens))
+        return list(dict.fromkeys(out))
+
+    def _surface_form(self, word: str) -> str | None:
+        """The article's spelling of a question word: itself, a base form, or a near spelling."""
+        if word in self.surface:
+            return word
+        for base in _inflections(word):
+            if base in self.surface:
+                return base
+        if len(word) >= 4 and not is_english_word(word):
+            for n in range(len(word) - 2, len(word) + 3):
+                for v in self._by_length.get(n, ()):
+                    if people.similar(word, v, shortest=4):
+                        return v
+        return None
+
+    def _by_affiliation(self, ws: list[str]) -> Speaker | None:
+        """The one speaker whose role the question's words name, without a role noun ("the opposition")."""
+        asked = {stem(w) for w in ws if w not in STOP_WORDS and w not in QUESTION_WORDS and w not in COUNTRY_FORMS}
+        found: list[Speaker] = []
+        for sp in self.speakers:
+            quals: set[str] = set()
+            for r in sp.roles:
+                quals |= people.role_qualifiers(r)
+            quals -= {stem(w) for w in COUNTRY_FORMS}
+            if quals & asked:
+                found.append(sp)
+        return found[0] if len(found) == 1 else None
 
     def _by_name(self, ws: list[str]) -> tuple[Speaker, set[str]] | None:
         best: tuple[int, Speaker, set[str]] | None = None
@@ -435,6 +512,22 @@ class Analyser:
 
 
 _COUNTRYISH = frozenset(stem(w) for w in ("usa", "uk", "eu", "un", "nato", "europe", "russia", "ukraine", "china"))
+
+
+def _inflections(word: str) -> list[str]:
+    """Plausible base forms of an inflected word: buses -> bus, cities -> city, stopped -> stop."""
+    out: list[str] = []
+    if word.endswith("ies") and len(word) > 4:
+        out.append(word[:-3] + "y")
+    if word.endswith("es") and len(word) > 4:
+        out.append(word[:-2])
+    if word.endswith("s") and len(word) > 3:
+        out.append(word[:-1])
+    if word.endswith("ed") and len(word) > 4:
+        out += [word[:-2], word[:-1], word[:-3]]
+    if word.endswith("ing") and len(word) > 5:
+        out += [word[:-3], word[:-3] + "e", word[:-4]]
+    return out
 
 
 def _role_spelling(word: str) -> str:
