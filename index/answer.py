@@ -143,11 +143,11 @@ class Engine:
         # A side named by a speaker's role ("the opposition", "the union") matters when the question asks
         # why, or what that side wants or thinks; not when it merely mentions it.
         stance = q.answer_type == "why" or bool(_STANCE.search(fold(q.text)))
-        about = q.speaker or (q.affiliated if q.intent == "search" and stance else None)
-        if about is not None:
+        favoured = q.speaker or (q.affiliated if q.intent == "search" and stance else None)
+        if favoured is not None:
             # The question names someone (or their side) without asking what they said: prefer their passages.
             for i in scores:
-                if self.passages[i].speaker == about.name:
+                if self.passages[i].speaker == favoured.name:
                     scores[i] *= SPEAKER_BOOST
         if q.answer_type == "why":
             for i in scores:
