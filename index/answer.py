@@ -238,11 +238,15 @@ class Engine:
         m = re.search(r"\bhow\s+many\s+(\w+)", fold(q.text))
         if not m:
             return False
-        noun = q.terms and stem(m.group(1))
+        word = m.group(1)
+        noun = self.analyser.term_for(word) or stem(word)
         low = fold(self.passages[i].text)
         for n in NUMBER.finditer(low):
             following = [t for t in terms(low[n.end() : n.end() + 50]) if t not in _MAGNITUDES][:2]
-            if noun in following or (noun and synonyms(noun) & set(following)):
+            if noun in following or synonyms(noun) & set(following):
+                return True
+            # "3,200 dock workers" counts "dockers": a compound written as two words.
+            if following and len(following[0]) >= 4 and noun.startswith(following[0]):
                 return True
         return False
 

@@ -171,6 +171,7 @@ IDIOMS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"\bgo-between\b"), "mediator"),
     (re.compile(r"\bsticking\s+points?\b"), "issues problems disputed"),
     (re.compile(r"\b(?:still\s+)?(?:go|goes|going|went)\s+on\b"), "continue continues continued"),
+    (re.compile(r"\bfor\s+good\b"), "never forever permanently"),
 )
 
 
@@ -341,6 +342,10 @@ class Analyser:
             absent_names=absent,
             affiliated=affiliated,
         )
+
+    def term_for(self, word: str) -> str | None:
+        """Return the index term a question word stands for (typos corrected), or None."""
+        return self._lookup(word, stem(word), synonyms_too=False)
 
     def _lookup(self, word: str, term: str, *, synonyms_too: bool = True) -> str | None:
         """Return the index stem a question word stands for: itself, a typo fix or a synonym."""
