@@ -16,8 +16,9 @@ from index import people
 from index.models import Article, ParsedArticle, Passage, PassageKind, Speaker
 from index.text import fold
 
-BULLET = re.compile(r"^\s*(?:[•·▪◦‣∙●○■□➢►–—*-])\s+(?P<text>\S.*)$")
-DATE_LINE = re.compile(r"^\s*(\d{1,2})\.(\d{1,2})\.(\d{4})(?:[ ,]+(\d{1,2}):(\d{2}))?\s*$")
+BULLET = re.compile(r"^\s*(?:[•·▪◦‣∙●○■□➢►–—*-]|\d{1,2}[.)])\s+(?P<text>\S.*)$")
+DATE_LINE = re.compile(r"^\s*(\d{1,2})[./](\d{1,2})[./](\d{4})(?:[ ,]+(\d{1,2}):(\d{2}))?\s*$")
+ISO_DATE_LINE = re.compile(r"^\s*(\d{4})-(\d{2})-(\d{2})(?:[ T]+(\d{1,2}):(\d{2}))?\s*$")
 TAG_LINE = re.compile(r"^\s*#\w+(?:[\s,]+#\w+)*\s*$")
 QUOTED = re.compile(r"“[^“”]*(?:”|$)")
 QUOTE_LINE = re.compile(r"^(?P<head>[^“”:]{2,160}?)\s*:\s*(?P<body>“.*)$")
@@ -161,8 +162,13 @@ def _split_metadata(lines: list[str]) -> tuple[list[str], str | None, tuple[str,
     tags: list[str] = []
     for line in lines:
         m = DATE_LINE.match(line)
-        if m:
-            day, month, year, hh, mm = m.groups()
+        iso = ISO_DATE_LINE.match(line)
+        if m or iso:
+            if m:
+                day, month, year, hh, mm = m.groups()
+            else:
+                assert iso is not None
+                year, month, day, hh, mm = iso.groups()
             date = f"{year}-{int(month):02d}-{int(day):02d}" + (f" {int(hh):02d}:{mm}" if hh else "")
         elif TAG_LINE.match(line):
             tags += [t.lstrip("#") for t in re.findall(r"#\w+", line)]
@@ -222,6 +228,14 @@ def _find_people(texts: list[str]) -> _Registry:
             said = _reporting_near(before, after)
             if role or said or registry.find_name(name):
                 registry.add(name, role)
+    for text in texts:
+        # "Montejo: “…”" for someone never named in full: a one-word name heads the quote line.
+        m = QUOTE_LINE.match(text)
+        if m:
+            name_part, role = _quote_head(m.group("head"))
+            single = re.fullmatch(rf"[{people.UPPER}][\w'’-]+", name_part)
+            if single and not registry.find_name(name_part) and fold(name_part) not in people.ROLE_NOUNS:
+                registry.add(name_part, role)
     return registry
 
 
@@ -247,7 +261,7 @@ def _role_before(before: str, prefix: str) -> str:
 
 
 _APPOSITIVE_AFTER = re.compile(
-    r"^\s*(?:of\s+[A-Z][\w’'-]*(?:\s+[A-Z][\w’'-]*)*\s*)?,\s*(?P<role>[^,.:;“”]{3,80}?)\s*(?:[,.:;]|$)"
+    rf"^\s*(?:of\s+[{people.UPPER}][\w’'-]*(?:\s+[{people.UPPER}][\w’'-]*)*\s*)?,\s*(?P<role>[^,.:;“”]{{3,80}}?)\s*(?:[,.:;]|$)"
 )
 
 
@@ -356,7 +370,10 @@ def _attribute(blocks: list[_Block], registry: _Registry) -> list[_Draft]:
 
 
 def _quote_head(head: str) -> tuple[str, str]:
-    """Split a quote line's head into (name part, role): "X, role", "X said", "X told reporters"."""
+    """Split a quote line's head into (name part, role): "X, role", "X (role)", "X said", "X told reporters"."""
+    paren = re.fullmatch(r"\s*(?P<name>[^()]+?)\s*\((?P<role>[^()]+)\)\s*", head)
+    if paren:
+        head = f"{paren.group('name')}, {paren.group('role')}"
     name_part, _, role = head.partition(",")
     tokens = name_part.split()
     for i, token in enumerate(tokens):

@@ -82,7 +82,11 @@ ROLE_SYNONYMS: tuple[frozenset[str], ...] = (
     frozenset("reporter journalist correspondent".split()),
 )  # fmt: skip
 
-_NAME_TOKEN = r"(?:[A-Z][a-z]?\.|[A-Z][\w'\u2019]*(?:-[A-Z][\w'\u2019]*)*)"
+# Upper-case letters of Latin, Greek and Cyrillic scripts ("Łukasz", "Åse", "Ödön", "Σοφία", "Юлия").
+UPPER = "A-Z" + "".join(
+    chr(c) for c in [*range(0xC0, 0x250), *range(0x370, 0x530), *range(0x1E00, 0x1F00)] if chr(c).isupper()
+)
+_NAME_TOKEN = rf"(?:[{UPPER}][a-z]?\.|[{UPPER}][\w'\u2019]*(?:-[{UPPER}][\w'\u2019]*)*)"
 _PARTICLE = r"(?:van|von|der|de|del|della|da|di|du|la|le|bin|al|ibn|ten|ter)"
 # A run of capitalised words, allowing name particles inside.
 CAP_RUN = re.compile(rf"{_NAME_TOKEN}(?:\s+(?:{_PARTICLE}\s+)*{_NAME_TOKEN})*")
