@@ -132,7 +132,7 @@ class Engine:
             return self._abstain(q, "none of the question's words occur in the article", [])
         if q.intent == "speaker" and q.speaker is not None:
             return self._speaker_answer(q, exclude)
-        scores = self.ranker.grouped_scores(q.groups)
+        scores = self._in_best_articles(q, self.ranker.grouped_scores(q.groups))
         acronym = _ACRONYM_Q.search(q.text)
         if acronym:
             # "what does CPA stand for": the passage that spells it out, "Long Name (CPA)".
@@ -178,6 +178,27 @@ class Engine:
             if whole_list:
                 return whole_list
         return self._check(q, ranked)
+
+    def _in_best_articles(self, q: Query, scores: dict[int, float]) -> dict[int, float]:
+        """With several articles indexed, keep the passages of the articles that hold most of the question.
+
+        "Which regions would Ukraine give up?" belongs to the article about Ukraine, not to one that
+        happens to mention a "Regional Court".
+        """
+        if len(self.articles) < 2 or not scores:
+            return scores
+        held: dict[str, float] = {}
+        for term in q.content:
+            weight = q.weights.get(term, 1.0)
+            found = {term} | (synonyms(term) & set(q.terms))
+            articles = {self.passages[d].article_id for t in found for d in self.ranker.documents_with(t)}
+            for article in articles:
+                held[article] = held.get(article, 0.0) + weight
+        if not held:
+            return scores
+        best = max(held.values())
+        keep = {a for a, h in held.items() if h >= 0.8 * best}
+        return {i: s for i, s in scores.items() if self.passages[i].article_id in keep}
 
     def _check(self, q: Query, ranked: list[tuple[int, float]]) -> Answer:
         """Apply the evidence checks, then cite the best passages."""

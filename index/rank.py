@@ -66,6 +66,10 @@ class Ranker:
         """Return how many documents contain the term."""
         return len(self._postings.get(term, ()))
 
+    def documents_with(self, term: str) -> list[int]:
+        """Return the documents that contain a term."""
+        return [doc for doc, _ in self._postings.get(term, ())]
+
     def max_idf(self) -> float:
         """Return the IDF a term found in no document would have."""
         return math.log(1.0 + (self.size + 0.5) / 0.5) if self.size else 1.0
