@@ -11,8 +11,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from index import people
+from index.lexicon import CALENDAR_WORDS, synonyms
 from index.models import Answer, Article, Hit, Passage, Speaker
-from index.question import CALENDAR_WORDS, Analyser, Query, focus_words, synonyms
+from index.question import Analyser, Query, focus_words
 from index.rank import Ranker
 from index.store import Corpus, load_corpus
 from index.text import fold, stem, terms, words
