@@ -10,10 +10,18 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from index import people
+from index.evidence import (
+    ACRONYM_Q,
+    CAUSAL,
+    STANCE,
+    counts_the_noun,
+    gives_measure,
+    names_someone_new,
+    same_tense,
+)
 from index.lexicon import CALENDAR_WORDS, synonyms
 from index.models import Answer, Article, Hit, Passage, Speaker
-from index.question import Analyser, Query, focus_words
+from index.question import Analyser, Query
 from index.rank import Ranker
 from index.store import Corpus, load_corpus
 from index.text import fold, stem, terms, words
@@ -24,40 +32,6 @@ MAX_CITED = 3
 SPEAKER_BOOST = 1.5
 RELATIVE_CUTOFF = 0.45  # cite further passages only when they score at least this share of the best
 MIN_COVERAGE = 0.3  # share of the question's weighted content the best passage must hold
-NUMBER = re.compile(
-    r"(?<![\d.,])(?!(?:19|20)\d\d\b)\d|\b(?:two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|"
-    r"hundreds?|thousands?|millions?|billions?|dozens?|percent)\b"
-)
-TIME = re.compile(
-    r"\b(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|january|february|march|april|may|june|"
-    r"july|august|september|october|november|december|today|tomorrow|yesterday|tonight|morning|evening|"
-    r"spring|summer|autumn|winter|since|until|ago|later|earlier|soon|next|last|\d{1,2}:\d{2}|(?:19|20)\d{2}|"
-    r"(?:coming|next|this|last)\s+(?:days?|weeks?|months?|years?)|"
-    r"(?:in|within|after|for)\s+(?:\d+|a|an|one|two|three|four|five|six|seven|eight|nine|ten|twelve)\s+"
-    r"(?:days?|weeks?|months?|years?|hours?|minutes?))\b"
-)
-# What a "how much/many ..." question measures, by the words it uses (general English).
-_MONEY = re.compile(
-    r"[€$£¥]|\b(?:euros?|dollars?|pounds?|francs?|yen|yuan|rubles?|roubles?|hryvnias?|cents?|usd|eur)\b"
-)
-DIMENSIONS: tuple[tuple[frozenset[str], re.Pattern[str]], ...] = (
-    (frozenset("weigh weighs weight heavy heavier mass".split()),
-     re.compile(r"\b(?:kg|kilo\w*|tonnes?|tons?|grams?|pounds?|lbs?)\b")),
-    (frozenset("cost costs costing money pay paid price spend spent earn earns earned worth fine budget "
-               "salary salaries wage wages".split()), _MONEY),
-)  # fmt: skip
-# Dimensions asked by "how <adjective>": only the adjective right after "how" counts.
-HOW_DIMENSIONS: dict[str, re.Pattern[str]] = {
-    "far": re.compile(r"\b(?:km|kilomet\w*|metres?|meters?|miles?|feet|yards?)\b"),
-    "cold": re.compile(r"\b(?:degrees?|celsius|fahrenheit)\b|°"),
-    "hot": re.compile(r"\b(?:degrees?|celsius|fahrenheit)\b|°"),
-    "often": re.compile(r"\b(?:every|times|per|daily|weekly|hourly|once|twice)\b"),
-    "heavy": re.compile(r"\b(?:kg|kilo\w*|tonnes?|tons?|grams?|pounds?|lbs?)\b"),
-}
-CAUSAL = re.compile(
-    r"\b(?:because|reasons?|due to|as a result|so that|in order to|to offset|reflect\w*|explain\w*|"
-    r"aimed|meant to|led to|given|unless|until|only once|as a way|therefore|if|in (?:her|his|their) view)\b"
-)
 WHY_BOOST = 1.3
 
 
@@ -134,7 +108,7 @@ class Engine:
         if q.intent == "speaker" and q.speaker is not None:
             return self._speaker_answer(q, exclude)
         scores = self._in_best_articles(q, self.ranker.grouped_scores(q.groups))
-        acronym = _ACRONYM_Q.search(q.text)
+        acronym = ACRONYM_Q.search(q.text)
         if acronym:
             # "what does CPA stand for": the passage that spells it out, "Long Name (CPA)".
             spelled = re.compile(rf"\([\s]*{re.escape(acronym.group(1) or acronym.group(2))}[\s]*\)", re.IGNORECASE)
@@ -143,7 +117,7 @@ class Engine:
                     scores[i] *= 10
         # A side named by a speaker's role ("the opposition", "the union") matters when the question asks
         # why, or what that side wants or thinks; not when it merely mentions it.
-        stance = q.answer_type == "why" or bool(_STANCE.search(fold(q.text)))
+        stance = q.answer_type == "why" or bool(STANCE.search(fold(q.text)))
         favoured = q.speaker or (q.affiliated if q.intent == "search" and stance else None)
         if favoured is not None:
             # The question names someone (or their side) without asking what they said: prefer their passages.
@@ -208,11 +182,11 @@ class Engine:
             return self._abstain(q, f"the article does not name the {' '.join(q.focus_missing)}", closest)
         candidates = ranked
         if q.answer_type in ("count", "when"):
-            candidates = [(i, s) for i, s in ranked if self._gives_measure(q, i)]
-            counted = [(i, s) for i, s in candidates if self._counts_the_noun(q, i) or self._same_tense(q, i)]
+            candidates = [(i, s) for i, s in ranked if gives_measure(q, self.passages[i].text)]
+            counted = [(i, s) for i, s in candidates if self._counts(q, i) or same_tense(q, self.passages[i].text)]
             candidates = counted + [c for c in candidates if c not in counted]
         elif q.answer_type == "who" and q.intent != "who_said":
-            candidates = [(i, s) for i, s in ranked if self._names_someone_new(i, q)]
+            candidates = [(i, s) for i, s in ranked if names_someone_new(q, self.passages[i])]
         if not candidates:
             return self._abstain(q, f"the article gives no {_WHAT[q.answer_type]} for this", closest)
         best, best_score = candidates[0]
@@ -224,53 +198,13 @@ class Engine:
         lead = self._lead(q, cited)
         return Answer(question=q.text, answered=True, hits=tuple(cited), intent=q.intent, speaker=q.speaker, lead=lead)
 
-    def _gives_measure(self, q: Query, i: int) -> bool:
-        """Tell whether passage i gives the figure or time asked for, in a sentence about the question."""
-        pattern = TIME if q.answer_type == "when" else NUMBER
-        units: list[re.Pattern[str]] = []
-        if q.answer_type == "count":
-            units = [unit for dim, unit in DIMENSIONS if dim & set(q.words)]
-            how = re.search(r"\bhow\s+(\w+)", fold(q.text))
-            if how and how.group(1) in HOW_DIMENSIONS:
-                units.append(HOW_DIMENSIONS[how.group(1)])
-        total = sum(q.weights.get(t, 0.0) for t in q.content) or 1.0
-        for sentence in _SENTENCE.split(self.passages[i].text):
-            low = fold(sentence)
-            if not pattern.search(low) or any(not u.search(low) for u in units):
-                continue
-            held = set(terms(sentence))
-            share = sum(q.weights.get(t, 0.0) for t in q.content if t in held or synonyms(t) & held) / total
-            if share >= (0.5 if q.answer_type == "when" else 0.25):
-                return True
-        return False
-
-    def _same_tense(self, q: Query, i: int) -> bool:
-        """For "when" questions: tell whether passage i speaks of the past or future as the question does."""
-        if q.answer_type != "when":
-            return False
-        low = fold(q.text)
-        future_q = bool(_FUTURE.search(low))
-        past_q = bool(re.search(r"\b(?:was|were|did|had)\b", low))
-        if future_q == past_q:
-            return False
-        return bool(_FUTURE.search(fold(self.passages[i].text))) == future_q
-
-    def _counts_the_noun(self, q: Query, i: int) -> bool:
-        """Tell whether passage i puts a number right before what "how many X" counts."""
+    def _counts(self, q: Query, i: int) -> bool:
+        """Tell whether passage i counts what "how many X" asks about (X spelt as the index spells it)."""
         m = re.search(r"\bhow\s+many\s+(\w+)", fold(q.text))
         if not m:
             return False
-        word = m.group(1)
-        noun = self.analyser.term_for(word) or stem(word)
-        low = fold(self.passages[i].text)
-        for n in NUMBER.finditer(low):
-            following = [t for t in terms(low[n.end() : n.end() + 50]) if t not in _MAGNITUDES][:2]
-            if noun in following or synonyms(noun) & set(following):
-                return True
-            # "3,200 dock workers" counts "dockers": a compound written as two words.
-            if following and len(following[0]) >= 4 and noun.startswith(following[0]):
-                return True
-        return False
+        noun = self.analyser.term_for(m.group(1)) or stem(m.group(1))
+        return counts_the_noun(q, self.passages[i].text, noun)
 
     def _coverage(self, q: Query, i: int) -> float:
         """Share of the question's content, weighted by how specific each word is, that passage i holds."""
@@ -300,27 +234,6 @@ class Engine:
     def _duplicate(self, a: int, b: int) -> bool:
         sa, sb = self._doc_sets[a], self._doc_sets[b]
         return bool(sa and sb) and len(sa & sb) / min(len(sa), len(sb)) > 0.8
-
-    def _names_someone_new(self, i: int, q: Query) -> bool:
-        """Tell whether passage i names someone or something the question does not.
-
-        For "which X" questions the name must stand in a sentence that mentions X.
-        """
-        p = self.passages[i]
-        asked = set(q.words)
-        focus = {stem(w) for w in focus_words(fold(q.text))}
-        if p.speaker and not focus and not (set(words(p.speaker)) & asked):
-            return True
-        for sentence in _SENTENCE.split(p.text):
-            if focus and not focus & set(terms(sentence)):
-                continue
-            for run in people.CAP_RUN.finditer(sentence):
-                tokens = [fold(t) for t in run.group().split()]
-                if run.start() == 0 and len(tokens) == 1:
-                    continue  # a capital that only starts the sentence
-                if not set(tokens) <= asked and any(t not in ("the", "a") for t in tokens):
-                    return True
-        return False
 
     def _speaker_answer(self, q: Query, exclude: frozenset[str]) -> Answer:
         speaker = q.speaker
@@ -453,18 +366,3 @@ class Engine:
 
 
 _WHAT = {"count": "figure", "when": "time", "who": "name", "why": "reason", "": "answer"}
-
-_MAGNITUDES = frozenset(
-    stem(w)
-    for w in "hundred hundreds thousand thousands million millions billion billions "
-    "percent per cent dozen dozens more than about around some over".split()
-)
-_ACRONYM_Q = re.compile(
-    r"\b([A-Za-z]{2,8})\s+(?:stand|stands)\s+for\b|\bwhat\s+(?:is|does)\s+(?:the\s+)?([A-Z]{2,8})\b"
-)
-_FUTURE = re.compile(r"\b(?:will|would|next|later|due to|scheduled|expected|plans?|going to|upcoming|soon)\b")
-_STANCE = re.compile(
-    r"\b(?:want|wants|wanted|think|thinks|believe|believes|oppose|opposes|opposed|against|demand|demands|hope|"
-    r"hopes|plan|plans|fear|fears|argue|argues|insist|insists|stand|position)\b"
-)
-_SENTENCE = re.compile(r"(?<=[.!?;])\s+(?=[A-Z“\d])")

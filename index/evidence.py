@@ -1,0 +1,131 @@
+"""Evidence checks: does a passage give what the question asks for (a figure, a time, a name)?
+
+Pure functions of a question and a passage's text; general English only.
+"""
+
+from __future__ import annotations
+
+import re
+
+from index import people
+from index.lexicon import synonyms
+from index.models import Passage
+from index.question import Query, focus_words
+from index.text import fold, stem, terms, words
+
+NUMBER = re.compile(
+    r"(?<![\d.,])(?!(?:19|20)\d\d\b)\d|\b(?:two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|"
+    r"hundreds?|thousands?|millions?|billions?|dozens?|percent)\b"
+)
+TIME = re.compile(
+    r"\b(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|january|february|march|april|may|june|"
+    r"july|august|september|october|november|december|today|tomorrow|yesterday|tonight|morning|evening|"
+    r"spring|summer|autumn|winter|since|until|ago|later|earlier|soon|next|last|\d{1,2}:\d{2}|(?:19|20)\d{2}|"
+    r"(?:coming|next|this|last)\s+(?:days?|weeks?|months?|years?)|"
+    r"(?:in|within|after|for)\s+(?:\d+|a|an|one|two|three|four|five|six|seven|eight|nine|ten|twelve)\s+"
+    r"(?:days?|weeks?|months?|years?|hours?|minutes?))\b"
+)
+# What a "how much/many ..." question measures, by the words it uses (general English).
+_MONEY = re.compile(
+    r"[€$£¥]|\b(?:euros?|dollars?|pounds?|francs?|yen|yuan|rubles?|roubles?|hryvnias?|cents?|usd|eur)\b"
+)
+DIMENSIONS: tuple[tuple[frozenset[str], re.Pattern[str]], ...] = (
+    (frozenset("weigh weighs weight heavy heavier mass".split()),
+     re.compile(r"\b(?:kg|kilo\w*|tonnes?|tons?|grams?|pounds?|lbs?)\b")),
+    (frozenset("cost costs costing money pay paid price spend spent earn earns earned worth fine budget "
+               "salary salaries wage wages".split()), _MONEY),
+)  # fmt: skip
+# Dimensions asked by "how <adjective>": only the adjective right after "how" counts.
+HOW_DIMENSIONS: dict[str, re.Pattern[str]] = {
+    "far": re.compile(r"\b(?:km|kilomet\w*|metres?|meters?|miles?|feet|yards?)\b"),
+    "cold": re.compile(r"\b(?:degrees?|celsius|fahrenheit)\b|°"),
+    "hot": re.compile(r"\b(?:degrees?|celsius|fahrenheit)\b|°"),
+    "often": re.compile(r"\b(?:every|times|per|daily|weekly|hourly|once|twice)\b"),
+    "heavy": re.compile(r"\b(?:kg|kilo\w*|tonnes?|tons?|grams?|pounds?|lbs?)\b"),
+}
+CAUSAL = re.compile(
+    r"\b(?:because|reasons?|due to|as a result|so that|in order to|to offset|reflect\w*|explain\w*|"
+    r"aimed|meant to|led to|given|unless|until|only once|as a way|therefore|if|in (?:her|his|their) view)\b"
+)
+_MAGNITUDES = frozenset(
+    stem(w)
+    for w in "hundred hundreds thousand thousands million millions billion billions "
+    "percent per cent dozen dozens more than about around some over".split()
+)
+ACRONYM_Q = re.compile(r"\b([A-Za-z]{2,8})\s+(?:stand|stands)\s+for\b|\bwhat\s+(?:is|does)\s+(?:the\s+)?([A-Z]{2,8})\b")
+_FUTURE = re.compile(r"\b(?:will|would|next|later|due to|scheduled|expected|plans?|going to|upcoming|soon)\b")
+STANCE = re.compile(
+    r"\b(?:want|wants|wanted|think|thinks|believe|believes|oppose|opposes|opposed|against|demand|demands|hope|"
+    r"hopes|plan|plans|fear|fears|argue|argues|insist|insists|stand|position)\b"
+)
+SENTENCE = re.compile(r"(?<=[.!?;])\s+(?=[A-Z“\d])")
+
+
+def gives_measure(q: Query, text: str) -> bool:
+    """Tell whether a passage's text gives the figure or time asked for, in a sentence about the question."""
+    pattern = TIME if q.answer_type == "when" else NUMBER
+    units: list[re.Pattern[str]] = []
+    if q.answer_type == "count":
+        units = [unit for dim, unit in DIMENSIONS if dim & set(q.words)]
+        how = re.search(r"\bhow\s+(\w+)", fold(q.text))
+        if how and how.group(1) in HOW_DIMENSIONS:
+            units.append(HOW_DIMENSIONS[how.group(1)])
+    total = sum(q.weights.get(t, 0.0) for t in q.content) or 1.0
+    for sentence in SENTENCE.split(text):
+        low = fold(sentence)
+        if not pattern.search(low) or any(not u.search(low) for u in units):
+            continue
+        held = set(terms(sentence))
+        share = sum(q.weights.get(t, 0.0) for t in q.content if t in held or synonyms(t) & held) / total
+        if share >= (0.5 if q.answer_type == "when" else 0.25):
+            return True
+    return False
+
+
+def same_tense(q: Query, text: str) -> bool:
+    """For "when" questions: tell whether a passage speaks of the past or future as the question does."""
+    if q.answer_type != "when":
+        return False
+    low = fold(q.text)
+    future_q = bool(_FUTURE.search(low))
+    past_q = bool(re.search(r"\b(?:was|were|did|had)\b", low))
+    if future_q == past_q:
+        return False
+    return bool(_FUTURE.search(fold(text))) == future_q
+
+
+def counts_the_noun(q: Query, text: str, noun: str) -> bool:
+    """Tell whether a passage puts a number right before what "how many X" counts."""
+    m = re.search(r"\bhow\s+many\s+(\w+)", fold(q.text))
+    if not m:
+        return False
+    low = fold(text)
+    for n in NUMBER.finditer(low):
+        following = [t for t in terms(low[n.end() : n.end() + 50]) if t not in _MAGNITUDES][:2]
+        if noun in following or synonyms(noun) & set(following):
+            return True
+        # "3,200 dock workers" counts "dockers": a compound written as two words.
+        if following and len(following[0]) >= 4 and noun.startswith(following[0]):
+            return True
+    return False
+
+
+def names_someone_new(q: Query, p: Passage) -> bool:
+    """Tell whether a passage names someone or something the question does not.
+
+    For "which X" questions the name must stand in a sentence that mentions X.
+    """
+    asked = set(q.words)
+    focus = {stem(w) for w in focus_words(fold(q.text))}
+    if p.speaker and not focus and not (set(words(p.speaker)) & asked):
+        return True
+    for sentence in SENTENCE.split(p.text):
+        if focus and not focus & set(terms(sentence)):
+            continue
+        for run in people.CAP_RUN.finditer(sentence):
+            tokens = [fold(t) for t in run.group().split()]
+            if run.start() == 0 and len(tokens) == 1:
+                continue  # a capital that only starts the sentence
+            if not set(tokens) <= asked and any(t not in ("the", "a") for t in tokens):
+                return True
+    return False
