@@ -145,6 +145,7 @@ IDIOMS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"\bsticking\s+points?\b"), "issues problems disputed"),
     (re.compile(r"\b(?:still\s+)?(?:go|goes|going|went)\s+on\b"), "continue continues continued"),
     (re.compile(r"\bfor\s+good\b"), "never forever permanently"),
+    (re.compile(r"\b(?:on|at)?\s*any\s+(?:terms|price|conditions)\b|\bwhatever\s+it\s+takes\b"), "any cost"),
 )
 
 
