@@ -13,8 +13,10 @@ from pathlib import Path
 from index.evidence import (
     ACRONYM_Q,
     CAUSAL,
+    DEFINE,
     STANCE,
     counts_the_noun,
+    defines,
     gives_measure,
     names_someone_new,
     same_tense,
@@ -33,6 +35,7 @@ SPEAKER_BOOST = 1.5
 RELATIVE_CUTOFF = 0.45  # cite further passages only when they score at least this share of the best
 MIN_COVERAGE = 0.3  # share of the question's weighted content the best passage must hold
 WHY_BOOST = 1.3
+DEFINITION_BOOST = 1.5
 
 
 @dataclass(frozen=True)
@@ -108,6 +111,7 @@ class Engine:
         if q.intent == "speaker" and q.speaker is not None:
             return self._speaker_answer(q, exclude)
         scores = self._in_best_articles(q, self.ranker.grouped_scores(q.groups))
+        self._definition_boost(q, scores)
         acronym = ACRONYM_Q.search(q.text)
         if acronym:
             # "what does CPA stand for": the passage that spells it out, "Long Name (CPA)".
@@ -235,6 +239,15 @@ class Engine:
         sa, sb = self._doc_sets[a], self._doc_sets[b]
         return bool(sa and sb) and len(sa & sb) / min(len(sa), len(sb)) > 0.8
 
+    def _definition_boost(self, q: Query, scores: dict[int, float]) -> None:
+        """ "How does X define peace?": prefer passages that say what it is ("Peace is ...")."""
+        if not DEFINE.search(fold(q.text)):
+            return
+        asked = [w for w in q.words if stem(w) in q.terms]
+        for i in scores:
+            if defines(self.passages[i].text, asked):
+                scores[i] *= DEFINITION_BOOST
+
     def _speaker_answer(self, q: Query, exclude: frozenset[str]) -> Answer:
         speaker = q.speaker
         assert speaker is not None
@@ -247,6 +260,7 @@ class Engine:
             return self._abstain(q, f"the article reports nothing {speaker.name} said", [])
         topic = {t: w for t, w in q.terms.items() if t not in q.speaker_words}
         scores = self.ranker.grouped_scores(q.groups) if topic else {}
+        self._definition_boost(q, scores)
         order = {p.id: n for n, p in enumerate(own)}
 
         def key(p: Passage) -> tuple[float, int, int]:

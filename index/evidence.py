@@ -58,6 +58,7 @@ STANCE = re.compile(
     r"\b(?:want|wants|wanted|think|thinks|believe|believes|oppose|opposes|opposed|against|demand|demands|hope|"
     r"hopes|plan|plans|fear|fears|argue|argues|insist|insists|stand|position)\b"
 )
+DEFINE = re.compile(r"\bdefin(?:e|es|ed|ition)\b|\bmean(?:s|t)?\s+by\b|\bwhat\s+does\s+\w+\s+mean\b")
 SENTENCE = re.compile(r"(?<=[.!?;])\s+(?=[A-Z“\d])")
 
 
@@ -129,3 +130,9 @@ def names_someone_new(q: Query, p: Passage) -> bool:
             if not set(tokens) <= asked and any(t not in ("the", "a") for t in tokens):
                 return True
     return False
+
+
+def defines(text: str, asked: list[str]) -> bool:
+    """Tell whether a text says what one of the asked words is: "Peace is not only ..."."""
+    low = fold(text)
+    return any(re.search(rf"\b{re.escape(w)}\s+(?:is|are|means|was)\b", low) for w in asked)
