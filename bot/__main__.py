@@ -11,6 +11,7 @@ from pathlib import Path
 
 from bot.config import ConfigError, Settings, load_settings
 from bot.format import plain_reply
+from bot.stats import StatsError
 from index.__main__ import default_db
 from index.answer import Engine
 from index.build import DEFAULT_ARTICLES, build
@@ -97,7 +98,7 @@ def _ask(args: argparse.Namespace) -> int:
 def open_engine(db: Path) -> Engine:
     """Load the index, building it from the bundled articles first when the file is missing."""
     if not db.exists():
-        print(f"No index at {db}; building it from {DEFAULT_ARTICLES} ...", file=sys.stderr)
+        print(f"No index at {db}; building it from {DEFAULT_ARTICLES} (`python -m index build`) ...", file=sys.stderr)
         stats = build([DEFAULT_ARTICLES], db)
         print(f"Indexed {stats.articles} article(s), {stats.passages} passages.", file=sys.stderr)
     return Engine.from_db(db)
@@ -125,8 +126,13 @@ def _run(settings: Settings) -> int:
     except (StoreError, ArticleError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
+    try:
+        application = build_application(settings, engine, index_path=settings.index_db)
+    except StatsError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
     logger.info("Loaded %d passages from %s; polling Telegram", len(engine.passages), settings.index_db)
-    run(build_application(settings, engine))
+    run(application)
     return 0
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+from pathlib import Path
 from typing import Any, TypeAlias
 
 from telegram import BotCommand, Update
@@ -21,6 +22,10 @@ from telegram.ext import (
 from bot import handlers
 from bot.config import Settings
 from bot.conversation import COMMANDS, Conversation
+from bot.delivery import deliver
+from bot.flood import FloodGate
+from bot.live_index import LiveIndex
+from bot.stats import Stats
 from index.answer import Engine
 
 logger = logging.getLogger(__name__)
@@ -28,7 +33,9 @@ logger = logging.getLogger(__name__)
 App: TypeAlias = Application[Any, Any, Any, Any, Any, Any]
 
 RATE_LIMIT_RETRIES = 3  # AIORateLimiter's default is 0: a RetryAfter would drop the message
+INLINE_FLOOD_FACTOR = 3  # inline queries come per keystroke: a larger silent budget than questions
 _TOKEN_IN_TEXT = re.compile(r"\d{3,}:[A-Za-z0-9_-]{20,}")
+_FORMATTER = logging.Formatter()
 
 
 class RedactToken(logging.Filter):
@@ -38,14 +45,26 @@ class RedactToken(logging.Filter):
         super().__init__()
         self.token = token
 
-    def filter(self, record: logging.LogRecord) -> bool:
-        """Rewrite the record's message with the token blanked out; never drop the record."""
-        message = record.getMessage()
-        redacted = _TOKEN_IN_TEXT.sub("<token>", message)
+    def redact(self, text: str) -> str:
+        """Return text with the token, and anything shaped like one, blanked out."""
         if self.token:
-            redacted = redacted.replace(self.token, "<token>")
+            text = text.replace(self.token, "<token>")
+        return _TOKEN_IN_TEXT.sub("<token>", text)
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Rewrite the record's message and traceback with the token blanked out; never drop the record."""
+        message = record.getMessage()
+        redacted = self.redact(message)
         if redacted != message:
             record.msg, record.args = redacted, None
+        # A traceback is formatted after the filters run, and an exception's text may hold a URL with the
+        # token: format it here, redacted, so handlers use this text instead.
+        if record.exc_info and not record.exc_text:
+            record.exc_text = _FORMATTER.formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = self.redact(record.exc_text)
+        if record.stack_info:
+            record.stack_info = self.redact(record.stack_info)
         return True
 
 
@@ -61,33 +80,81 @@ def setup_logging(level: str, token: str | None) -> None:
 
 
 async def post_init(application: App) -> None:
-    """Register the commands so Telegram shows them in the menu."""
-    await application.bot.set_my_commands([BotCommand(name, text) for name, text in COMMANDS])
+    """Register the commands so Telegram shows them in the menu; start watching the index file."""
+    commands = [BotCommand(name, text) for name, text in COMMANDS]
+    try:
+        await deliver(lambda: application.bot.set_my_commands(commands), "setMyCommands")
+    except Exception:  # the menu is a nicety: Telegram being down at start must not stop the bot
+        logger.warning("Could not register the command menu", exc_info=True)
+    live = application.bot_data.get("live")
+    if isinstance(live, LiveIndex):
+        live.start()
 
 
-def build_application(settings: Settings, engine: Engine) -> App:
-    """Build the bot: rate limiter, optional self-hosted API server, every handler, the error handler."""
+async def post_stop(application: App) -> None:
+    """Stop watching the index; close the question store."""
+    live = application.bot_data.get("live")
+    if isinstance(live, LiveIndex):
+        await live.stop()
+    stats = application.bot_data.get("stats")
+    if isinstance(stats, Stats):
+        stats.close()
+
+
+def build_application(settings: Settings, engine: Engine, *, index_path: Path | None = None) -> App:
+    """Build the bot: rate limiter, optional self-hosted API server, every handler, the error handler.
+
+    index_path: the file the engine was loaded from; when given (and INDEX_CHECK_SECONDS > 0) a rebuilt
+    index there is swapped in live.
+    """
     if not settings.token:
         raise ValueError("build_application needs a token; without one, use the terminal chat")
-    builder = (
+    t = settings.telegram_timeout
+    builder: ApplicationBuilder[Any, Any, Any, Any, Any, Any] = (
         ApplicationBuilder()
         .token(settings.token)
-        .rate_limiter(AIORateLimiter(max_retries=RATE_LIMIT_RETRIES))
         .post_init(post_init)
+        .post_stop(post_stop)
+        .connect_timeout(t)
+        .read_timeout(t)
+        .write_timeout(t)
+        .pool_timeout(t)
+        .get_updates_connect_timeout(t)
+        .get_updates_read_timeout(t)  # added to the long-poll timeout by PTB
+        .get_updates_write_timeout(t)
+        .get_updates_pool_timeout(t)
     )
+    if settings.rate_limiter:
+        builder = builder.rate_limiter(AIORateLimiter(max_retries=RATE_LIMIT_RETRIES))
     if settings.api_base_url:
         file_url = settings.api_base_url.replace("/bot", "/file/bot")
         builder = builder.base_url(settings.api_base_url).base_file_url(file_url)
     application = builder.build()
-    application.bot_data["conversation"] = Conversation(engine)
+    conversation = Conversation(engine)
+    data = application.bot_data
+    data["conversation"] = conversation
+    data["settings"] = settings
+    data["stats"] = Stats(settings.stats_db if settings.store_questions else None)
+    if settings.flood_limit:
+        data["flood"] = FloodGate(settings.flood_limit, settings.flood_window)
+        data["inline_flood"] = FloodGate(settings.flood_limit * INLINE_FLOOD_FACTOR, settings.flood_window)
+    if index_path is not None and settings.index_check_seconds > 0:
+
+        def install(new_conversation: Conversation) -> None:
+            data["conversation"] = new_conversation
+
+        data["live"] = LiveIndex(index_path, conversation, install, settings.index_check_seconds)
 
     new = filters.UpdateType.MESSAGE
     text = filters.TEXT & ~filters.COMMAND & new
+    private_other = filters.ChatType.PRIVATE & new & ~filters.TEXT & ~filters.StatusUpdate.ALL
+    command_names = [name for name, _ in COMMANDS] + list(handlers.ADMIN_COMMANDS)
     application.add_handlers(
         [
-            CommandHandler([name for name, _ in COMMANDS], handlers.on_command, filters=new),
+            CommandHandler(command_names, handlers.on_command, filters=new),
             MessageHandler(text & filters.ChatType.PRIVATE, handlers.on_private_text),
             MessageHandler(text & filters.ChatType.GROUPS, handlers.on_group_text),
+            MessageHandler(private_other, handlers.on_private_other),
             CallbackQueryHandler(handlers.on_button),
             InlineQueryHandler(handlers.on_inline),
         ]
@@ -98,4 +165,5 @@ def build_application(settings: Settings, engine: Engine) -> App:
 
 def run(application: App) -> None:
     """Poll Telegram until interrupted."""
-    application.run_polling(allowed_updates=Update.ALL_TYPES)
+    # bootstrap_retries=-1: a Telegram hiccup while deleting the webhook at start is retried, not fatal.
+    application.run_polling(allowed_updates=Update.ALL_TYPES, bootstrap_retries=-1)

@@ -14,6 +14,7 @@ from index.build import DEFAULT_DB
 logger = logging.getLogger(__name__)
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+DEFAULT_STATS_DB = DEFAULT_DB.with_name("stats.db")
 _TOKEN = re.compile(r"\d+:[A-Za-z0-9_-]{20,}")
 
 
@@ -30,6 +31,13 @@ class Settings:
     index_db: Path = DEFAULT_DB
     admin_user_ids: frozenset[int] = frozenset()
     log_level: str = "INFO"
+    rate_limiter: bool = True
+    telegram_timeout: float = 10.0
+    flood_limit: int = 12
+    flood_window: float = 60.0
+    index_check_seconds: float = 1.0
+    store_questions: bool = False
+    stats_db: Path = DEFAULT_STATS_DB
 
 
 @dataclass(frozen=True)
@@ -68,12 +76,46 @@ def _log_level(value: str) -> str:
     return value.upper()
 
 
+def _switch(value: str) -> bool:
+    if value.lower() in ("1", "on", "true", "yes"):
+        return True
+    if value.lower() in ("0", "off", "false", "no"):
+        return False
+    raise ValueError("expected on or off")
+
+
+def _count(value: str) -> int:
+    if not re.fullmatch(r"\d{1,6}", value):
+        raise ValueError("expected a whole number, 0 or more, like 12")
+    return int(value)
+
+
+def _seconds(value: str) -> float:
+    if not re.fullmatch(r"\d{1,6}(?:\.\d{1,3})?", value):
+        raise ValueError("expected a number of seconds, like 60 or 0.5")
+    return float(value)
+
+
+def _positive_seconds(value: str) -> float:
+    seconds = _seconds(value)
+    if seconds <= 0:
+        raise ValueError("expected a number of seconds above 0, like 10")
+    return seconds
+
+
 SETTINGS: tuple[Setting, ...] = (
     Setting("TELEGRAM_BOT_TOKEN", "token", _token, "Bot token from @BotFather; empty: chat in the terminal"),
     Setting("TELEGRAM_API_BASE_URL", "api_base_url", _base_url, "Optional self-hosted Bot API server"),
     Setting("INDEX_DB", "index_db", Path, "Where the index lives (built by `python -m index build`)"),
     Setting("ADMIN_USER_IDS", "admin_user_ids", _user_ids, "Comma-separated Telegram user ids of admins"),
     Setting("LOG_LEVEL", "log_level", _log_level, "DEBUG, INFO, WARNING or ERROR"),
+    Setting("RATE_LIMITER", "rate_limiter", _switch, "on (default): PTB's AIORateLimiter paces sends; off: none"),
+    Setting("TELEGRAM_TIMEOUT", "telegram_timeout", _positive_seconds, "Seconds to wait for a Telegram request"),
+    Setting("FLOOD_LIMIT", "flood_limit", _count, "Questions one user may ask per FLOOD_WINDOW; 0: no limit"),
+    Setting("FLOOD_WINDOW", "flood_window", _positive_seconds, "The flood-control window, in seconds"),
+    Setting("INDEX_CHECK_SECONDS", "index_check_seconds", _seconds, "How often to look for a rebuilt index; 0: never"),
+    Setting("STORE_QUESTIONS", "store_questions", _switch, "on: keep question text in STATS_DB for /stats"),
+    Setting("STATS_DB", "stats_db", Path, "Where question statistics live when STORE_QUESTIONS is on"),
 )
 
 

@@ -15,17 +15,25 @@ from telegram import (
     Update,
 )
 from telegram.constants import ChatType, ParseMode
-from telegram.error import BadRequest
+from telegram.error import BadRequest, NetworkError
 from telegram.ext import ContextTypes
 
 from bot import format as fmt
-from bot.conversation import Conversation, Reply, State
+from bot.config import Settings
+from bot.conversation import AnswerReply, Conversation, HelpReply, Notice, Reply, State, Turn
+from bot.delivery import deliver
+from bot.flood import FloodGate, Verdict
+from bot.live_index import LiveIndex
 from bot.markup import Keyboard, truncate
+from bot.stats import Stats
 
 logger = logging.getLogger(__name__)
 
 APOLOGY = "Sorry, something went wrong on my side. Please try again in a moment."
+TEXT_ONLY = "I can only read text. Ask me a question about the article in words, or send /help."
 MAX_INLINE_RESULTS = 10
+ADMIN_COMMANDS = ("reload", "stats")
+_GONE = ("message to edit not found", "message can't be edited", "message_id_invalid")
 
 
 def _conversation(context: ContextTypes.DEFAULT_TYPE) -> Conversation:
@@ -50,13 +58,93 @@ def markup(keyboard: Keyboard) -> InlineKeyboardMarkup | None:
     return InlineKeyboardMarkup([[InlineKeyboardButton(b.text, callback_data=b.data) for b in row] for row in keyboard])
 
 
-async def send(message: Message, reply: Reply, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Send a rendered reply as one or more HTML messages; in groups, as replies to the question."""
+def _settings(context: ContextTypes.DEFAULT_TYPE) -> Settings:
+    settings = context.bot_data.get("settings")
+    return settings if isinstance(settings, Settings) else Settings()
+
+
+def _stats(context: ContextTypes.DEFAULT_TYPE) -> Stats | None:
+    stats = context.bot_data.get("stats")
+    return stats if isinstance(stats, Stats) else None
+
+
+def _record(context: ContextTypes.DEFAULT_TYPE, question: str, turn: Turn) -> None:
+    """Count a question that got an answer or an abstention (not follow-up pages, not notices)."""
+    stats = _stats(context)
+    if stats is not None and isinstance(turn.reply, AnswerReply) and not turn.reply.continued:
+        stats.record(question, turn.reply.answer.answered)
+
+
+async def send(
+    message: Message, reply: Reply, context: ContextTypes.DEFAULT_TYPE, conversation: Conversation | None = None
+) -> None:
+    """Send a rendered reply as one or more HTML messages; in groups, as replies to the question.
+
+    Each message is retried on transient failures on its own, so a split reply is never sent twice.
+    """
     in_group = message.chat.type != ChatType.PRIVATE
-    for m in fmt.html_messages(reply, _conversation(context).engine.articles):
-        await message.reply_text(
-            m.html, parse_mode=ParseMode.HTML, reply_markup=markup(m.keyboard), do_quote=in_group or None
+    articles = (conversation or _conversation(context)).engine.articles
+    for m in fmt.html_messages(reply, articles):
+        await deliver(
+            lambda m=m: message.reply_text(  # type: ignore[misc]
+                m.html, parse_mode=ParseMode.HTML, reply_markup=markup(m.keyboard), do_quote=in_group or None
+            ),
+            "sendMessage",
         )
+
+
+async def _admit(update: Update, context: ContextTypes.DEFAULT_TYPE, message: Message | None) -> bool:
+    """Apply flood control to one question: True to answer it; past the limit, one notice, then silence."""
+    gate = context.bot_data.get("flood")
+    user = update.effective_user
+    if not isinstance(gate, FloodGate) or user is None:
+        return True
+    verdict = gate.check(user.id)
+    if verdict is Verdict.ALLOW:
+        return True
+    if verdict is Verdict.NOTICE and message is not None:
+        await send(message, Notice(gate.notice(user.id)), context)
+    elif update.callback_query is not None:  # a button: the notice is a toast; past it, just stop the spinner
+        await _answer_query(update, truncate(gate.notice(user.id), 200) if verdict is Verdict.NOTICE else None)
+    return False
+
+
+async def _answer_query(update: Update, text: str | None = None) -> None:
+    """Stop a button's spinner; best effort (a forged or stale query id is refused by Telegram)."""
+    query = update.callback_query
+    if query is None:
+        return
+    try:
+        await deliver(lambda: query.answer(text), "answerCallbackQuery")
+    except BadRequest as exc:
+        logger.info("Could not answer a callback query: %s", exc)
+
+
+def is_admin(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
+    """Tell whether the update comes from a user listed in ADMIN_USER_IDS."""
+    user = update.effective_user
+    return user is not None and user.id in _settings(context).admin_user_ids
+
+
+async def on_admin(update: Update, context: ContextTypes.DEFAULT_TYPE, message: Message, name: str) -> None:
+    """Run /reload or /stats for an admin."""
+    conversation = _conversation(context)
+    if name == "reload":
+        live = context.bot_data.get("live")
+        text = (await live.check(force=True)).text() if isinstance(live, LiveIndex) else "Live reload is off."
+    else:
+        stats = _stats(context)
+        lines = stats.summary().lines() if stats is not None else ["Statistics are off."]
+        engine = conversation.engine
+        lines.append(
+            f"Index: build {engine.build_id[:12]}, {len(engine.articles)} article(s), {len(engine.passages)} passages"
+        )
+        gate = context.bot_data.get("flood")
+        if isinstance(gate, FloodGate):
+            flood = f"{gate.limit} per {gate.window:g}s; {gate.refused} refused, {gate.notices} notices"
+            lines.append(f"Flood control: {flood}")
+        text = "\n".join(lines)
+    await send(message, Notice(text), context, conversation)
 
 
 async def on_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -65,20 +153,41 @@ async def on_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     if message is None or not message.text:
         return
     head, _, arg = message.text.partition(" ")
-    name = head.lstrip("/").split("@", 1)[0]
-    turn = _conversation(context).command(_state(context), name, arg)
+    name = head.lstrip("/").split("@", 1)[0].lower()
+    if name in ADMIN_COMMANDS and is_admin(update, context):
+        await on_admin(update, context, message, name)
+        return
+    if not await _admit(update, context, message):
+        return
+    conversation = _conversation(context)
+    if name in ADMIN_COMMANDS:  # not an admin: the normal help, as if the command did not exist
+        turn = Turn(HelpReply(conversation.examples), _state(context))
+    else:
+        turn = conversation.command(_state(context), name, arg)
     _save(context, turn.state)
-    await send(message, turn.reply, context)
+    if name == "ask":
+        _record(context, arg, turn)
+    await send(message, turn.reply, context, conversation)
+
+
+async def on_private_other(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A sticker, photo, voice note … in a private chat: say that questions are typed."""
+    message = update.effective_message
+    if message is None or not await _admit(update, context, message):
+        return
+    await send(message, Notice(TEXT_ONLY), context)
 
 
 async def on_private_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Answer any text in a private chat as a question (or follow-up)."""
     message = update.effective_message
-    if message is None or not message.text:
+    if message is None or not message.text or not await _admit(update, context, message):
         return
-    turn = _conversation(context).ask(_state(context), message.text)
+    conversation = _conversation(context)
+    turn = conversation.ask(_state(context), message.text)
     _save(context, turn.state)
-    await send(message, turn.reply, context)
+    _record(context, message.text, turn)
+    await send(message, turn.reply, context, conversation)
 
 
 async def on_group_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -91,10 +200,14 @@ async def on_group_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     to_me = replied is not None and replied.from_user is not None and replied.from_user.id == context.bot.id
     if mention.lower() not in message.text.lower() and not to_me:
         return
+    if not await _admit(update, context, message):
+        return
     question = re.sub(re.escape(mention), " ", message.text, flags=re.IGNORECASE).strip(" ,:")
-    turn = _conversation(context).ask(_state(context), question)
+    conversation = _conversation(context)
+    turn = conversation.ask(_state(context), question)
     _save(context, turn.state)
-    await send(message, turn.reply, context)
+    _record(context, question, turn)
+    await send(message, turn.reply, context, conversation)
 
 
 async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -102,8 +215,10 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     query = update.callback_query
     if query is None:
         return
-    await query.answer()
     message = query.message if isinstance(query.message, Message) else None
+    if not await _admit(update, context, None):
+        return
+    await _answer_query(update)
     conversation, data = _conversation(context), query.data or ""
     kind, _, rest = data.partition(":")
     if kind == "qp" and message is not None and re.fullmatch(r"-?\d{1,4}:\d{1,4}", rest):
@@ -111,9 +226,17 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         page_reply = conversation.quotes_page(key, page)
         first = fmt.html_messages(page_reply, conversation.engine.articles)[0]
         try:
-            await query.edit_message_text(first.html, parse_mode=ParseMode.HTML, reply_markup=markup(first.keyboard))
+            await deliver(
+                lambda: query.edit_message_text(
+                    first.html, parse_mode=ParseMode.HTML, reply_markup=markup(first.keyboard)
+                ),
+                "editMessageText",
+            )
         except BadRequest as exc:  # a double tap: "Message is not modified" is harmless
-            if "not modified" not in str(exc).lower():
+            reason = str(exc).lower()
+            if any(gone in reason for gone in _GONE):  # a stale button on a deleted or old message
+                await send(message, page_reply, context, conversation)
+            elif "not modified" not in reason:
                 raise
         return
     if message is None:
@@ -126,10 +249,12 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     elif kind == "ex" and rest.isdigit() and int(rest) < len(conversation.examples):
         turn = conversation.ask(state, conversation.examples[int(rest)])
     else:
-        await message.reply_text("That button has expired. Send /help to start again.")
+        await send(message, Notice("That button has expired. Send /help to start again."), context, conversation)
         return
     _save(context, turn.state)
-    await send(message, turn.reply, context)
+    if kind == "ex":
+        _record(context, conversation.examples[int(rest)], turn)
+    await send(message, turn.reply, context, conversation)
 
 
 async def on_inline(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -138,8 +263,9 @@ async def on_inline(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if query is None:
         return
     text = query.query.strip()
-    if not text:
-        await query.answer([], cache_time=10)
+    gate = context.bot_data.get("inline_flood")
+    if not text or (isinstance(gate, FloodGate) and gate.check(query.from_user.id) is not Verdict.ALLOW):
+        await deliver(lambda: query.answer([], cache_time=10), "answerInlineQuery")
         return
     engine = _conversation(context).engine
     answer = engine.answer(text)
@@ -156,14 +282,18 @@ async def on_inline(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             )
         )
     # cache_time is short: after a rebuild of the index, stale inline answers should not linger.
-    await query.answer(results, cache_time=10, is_personal=False)
+    await deliver(lambda: query.answer(results, cache_time=10, is_personal=False), "answerInlineQuery")
 
 
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Log any error with its traceback; apologise to the user if there is one (polling errors have none)."""
+    if update is None and isinstance(context.error, NetworkError):  # polling: PTB retries with a backoff
+        logger.warning("Fetching updates failed (%s: %s); retrying", type(context.error).__name__, context.error)
+        return
     logger.error("Error while handling an update", exc_info=context.error)
     if isinstance(update, Update) and update.effective_message is not None:
+        message = update.effective_message
         try:
-            await update.effective_message.reply_text(APOLOGY)
+            await deliver(lambda: message.reply_text(APOLOGY), "sendMessage", backoff=(0.25, 1.0))
         except Exception:  # the apology is best effort: Telegram itself may be what failed
             logger.warning("Could not send the apology", exc_info=True)

@@ -225,11 +225,11 @@ class FakeBotAPI:
         self.chats[chat_id] = chat
         return chat
 
-    def push_text(
+    def text_message(
         self, chat_id: int, text: str, *, user_id: int | None = None, chat_type: str = "private",
         reply_to: dict[str, Any] | None = None,
-    ) -> int:  # fmt: skip
-        """Queue a text message from a user, with the entities Telegram would attach."""
+    ) -> dict[str, Any]:  # fmt: skip
+        """Return a text message from a user, with the entities Telegram would attach (its chat is remembered)."""
         with self.lock:
             mid = self.next_message_id
             self.next_message_id += 1
@@ -239,7 +239,15 @@ class FakeBotAPI:
         }  # fmt: skip
         if reply_to is not None:
             message["reply_to_message"] = reply_to
-        return self.push("message", message)
+        return message
+
+    def push_text(
+        self, chat_id: int, text: str, *, user_id: int | None = None, chat_type: str = "private",
+        reply_to: dict[str, Any] | None = None,
+    ) -> int:  # fmt: skip
+        """Queue a text message from a user, with the entities Telegram would attach."""
+        return self.push("message", self.text_message(chat_id, text, user_id=user_id, chat_type=chat_type,
+                                                      reply_to=reply_to))  # fmt: skip
 
     def push_callback(self, message: dict[str, Any], data: str, *, user_id: int) -> int:
         """Queue a button press on one of the bot's messages."""
@@ -279,6 +287,11 @@ class FakeBotAPI:
         """Return the successful calls to one method."""
         with self.lock:
             return [c for c in self.calls if c.method == method and c.error is None]
+
+    def faults_met(self) -> list[Call]:
+        """Return every request that met a scripted fault."""
+        with self.lock:
+            return [c for c in self.calls if c.error is not None and c.error.startswith("fault")]
 
     def errors(self) -> list[Call]:
         """Return every call the server rejected (faults excluded)."""

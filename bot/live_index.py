@@ -1,0 +1,132 @@
+"""The served index: notices a rebuilt index file and swaps the engine in without a restart.
+
+`python -m index build` writes a new file and renames it over the old one, so a rebuild changes the file's
+identity (inode, mtime, size) and its meta row's build_id. The check is a `stat` at most once per interval;
+only a changed identity costs a read of the meta row, and only a new build_id loads an engine, in a worker
+thread so the bot keeps answering with the old one meanwhile. The swap is one assignment: an update in
+flight finishes on the engine it started with. A file that fails to load (half-copied, corrupt, an older
+schema) is logged once and the old engine stays served.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from bot.conversation import Conversation
+from index.answer import Engine
+from index.store import StoreError, read_meta
+
+logger = logging.getLogger(__name__)
+
+Identity = tuple[int, int, int, int]  # device, inode, mtime (ns), size
+
+
+def identity(path: Path) -> Identity | None:
+    """Return what changes when the file is replaced or rewritten (None: no file)."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return (st.st_dev, st.st_ino, st.st_mtime_ns, st.st_size)
+
+
+@dataclass(frozen=True)
+class Reload:
+    """The outcome of one check: whether a new engine was swapped in, what is served, or why not."""
+
+    swapped: bool
+    build_id: str
+    articles: int
+    passages: int
+    error: str | None = None
+
+    def text(self) -> str:
+        """Describe the outcome for an admin."""
+        served = f"serving build {self.build_id[:12]}: {self.articles} article(s), {self.passages} passages"
+        if self.error:
+            return f"Reload failed: {self.error}\nStill {served}."
+        return ("Reloaded the index; now " if self.swapped else "The index is unchanged; ") + served + "."
+
+
+class LiveIndex:
+    """Owns the path of the served index and swaps a new Conversation in through `install`."""
+
+    def __init__(
+        self, path: Path, conversation: Conversation, install: Callable[[Conversation], None], interval: float = 1.0
+    ) -> None:
+        self.path = path
+        self.conversation = conversation
+        self.install = install
+        self.interval = interval
+        self.seen = identity(path)
+        self.checked_at = time.monotonic()
+        self.failed: Identity | None = None  # the identity that last failed to load, logged once
+        self.swaps = 0
+        self._lock = asyncio.Lock()
+        self._task: asyncio.Task[None] | None = None
+
+    def _served(self, *, swapped: bool = False, error: str | None = None) -> Reload:
+        engine = self.conversation.engine
+        return Reload(swapped, engine.build_id, len(engine.articles), len(engine.passages), error)
+
+    async def check(self, *, force: bool = False) -> Reload:
+        """Swap in the index file if it holds a new build (force: look even if the file seems unchanged)."""
+        now = time.monotonic()
+        if not force and now - self.checked_at < self.interval:
+            return self._served()
+        self.checked_at = now
+        current = identity(self.path)
+        if not force and (current == self.seen or current is None or current == self.failed):
+            return self._served()
+        async with self._lock:
+            try:
+                meta = read_meta(self.path)
+                if meta.get("build_id") == self.conversation.engine.build_id:
+                    self.seen = current
+                    return self._served()
+                conversation = await asyncio.to_thread(_load, self.path)
+            except (StoreError, OSError, ValueError) as exc:
+                if force or current != self.failed:
+                    logger.warning("Kept the served index; the new one did not load: %s", exc)
+                self.failed = current
+                return self._served(error=str(exc))
+            self.conversation = conversation
+            self.install(conversation)
+            self.seen, self.failed = identity(self.path), None
+            self.swaps += 1
+            logger.info("Swapped in index build %s from %s", conversation.engine.build_id, self.path)
+            return self._served(swapped=True)
+
+    async def watch(self) -> None:
+        """Check every interval until cancelled."""
+        while True:
+            await asyncio.sleep(self.interval)
+            try:
+                await self.check()
+            except Exception:  # the watcher must outlive any surprise; the bot keeps its engine
+                logger.exception("Index check failed")
+
+    def start(self) -> None:
+        """Start watching in the running event loop (interval 0: never)."""
+        if self.interval > 0 and self._task is None:
+            self._task = asyncio.get_running_loop().create_task(self.watch(), name="index-watch")
+
+    async def stop(self) -> None:
+        """Stop watching."""
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+
+
+def _load(path: Path) -> Conversation:
+    """Load an engine and its conversation (example questions included): the slow part, run in a thread."""
+    return Conversation(Engine.from_db(path))
