@@ -73,7 +73,7 @@ def find_people(texts: list[str]) -> Registry:
             if not split or run.group().split()[0].lower() in DETERMINERS:
                 continue
             prefix, name = split
-            if any(fold(t).strip(".,") in people.ROLE_NOUNS for t in name.split()):
+            if any(people.is_role(fold(t)) for t in name.split()):
                 continue
             before = plain[: run.start()]
             after = plain[run.end() :]
@@ -87,7 +87,7 @@ def find_people(texts: list[str]) -> Registry:
         if m:
             name_part, role = quote_head(m.group("head"))
             single = re.fullmatch(rf"[{people.UPPER}][\w'’-]+", name_part)
-            if single and not registry.find_name(name_part) and fold(name_part) not in people.ROLE_NOUNS:
+            if single and not registry.find_name(name_part) and not people.is_role(fold(name_part)):
                 registry.add(name_part, role)
     return registry
 
@@ -98,15 +98,15 @@ def _role_before(before: str, prefix: str) -> str:
     words_before = tail.group(1).split() if tail else []
     role_words: list[str] = []
     for w in reversed(words_before):
-        if fold(w).strip(".,") in people.ROLE_NOUNS or (role_words and (w[0].isupper() or w.islower())):
+        if people.is_role(fold(w)) or (role_words and (w[0].isupper() or w.islower())):
             if w.endswith(",") or fold(w) in DETERMINERS or fold(w) in {"and", "of", "by", "with", "to"}:
                 break
             role_words.insert(0, w)
         else:
             break
-    while role_words and fold(role_words[0]).strip(".,") not in people.ROLE_NOUNS and role_words[0].islower():
+    while role_words and not people.is_role(fold(role_words[0])) and role_words[0].islower():
         role_words.pop(0)
-    if role_words and not any(fold(w).strip(".,") in people.ROLE_NOUNS for w in role_words):
+    if role_words and not any(people.is_role(fold(w)) for w in role_words):
         role_words = []
     prefix = " ".join(t for t in prefix.split() if fold(t) not in people.TITLES)
     role = " ".join(role_words + ([prefix] if prefix else []))
@@ -118,16 +118,33 @@ _APPOSITIVE_AFTER = re.compile(
 )
 
 
+_WHO_LEADS = re.compile(
+    r"^\s*,\s*who\s+(?P<verb>chairs|leads|heads|runs|directs|manages|owns|coaches|founded|represents)"
+    r"\s+(?P<what>[^,.:;“”]{3,80}?)\s*(?:[,.:;]|$)"
+)
+_LEADER_OF = {"chairs": "chair", "leads": "leader", "heads": "head", "runs": "head", "directs": "director",
+              "manages": "manager", "owns": "owner", "coaches": "coach", "founded": "founder",
+              "represents": "representative"}  # fmt: skip
+
+
+def _bare_role(role: str) -> str:
+    """A role without its leading article: "the company's lawyer" -> "company's lawyer"."""
+    return re.sub(r"^(?:[Tt]he|[Aa]n?)\s+", "", role.strip())
+
+
 def _role_after(after: str) -> str:
-    """An appositive after a name: "Tobias Renfrew, the company’s lawyer," ."""
+    """An appositive after a name: "Tobias Renfrew, the company’s lawyer," or ", who chairs the Forum,"."""
+    leads = _WHO_LEADS.match(after)
+    if leads:
+        return f"{_LEADER_OF[leads.group('verb')]} of {_bare_role(leads.group('what'))}"
     m = _APPOSITIVE_AFTER.match(after)
     if not m:
         return ""
     role = m.group("role")
     tokens = [fold(t).strip(".,’'") for t in role.split()]
-    if not any(t in people.ROLE_NOUNS for t in tokens) or any(t in people.REPORTING_VERBS for t in tokens):
+    if not any(people.is_role(t) for t in tokens) or any(t in people.REPORTING_VERBS for t in tokens):
         return ""
-    return re.sub(r"^[Tt]he\s+", "", role)
+    return _bare_role(role)
 
 
 def _role_apposed_before(before: str) -> str:
@@ -136,11 +153,9 @@ def _role_apposed_before(before: str) -> str:
     if not m:
         return ""
     role = m.group("role")
-    tokens = [fold(t).strip(".,’'") for t in role.split()]
-    head = tokens[1] if tokens and tokens[0] == "the" and len(tokens) > 1 else (tokens[0] if tokens else "")
-    if head not in people.ROLE_NOUNS:
+    if not people.role_head(role) or re.search(r"\b(?:said|says|told|and|but)\b", role):
         return ""
-    return re.sub(r"^[Tt]he\s+", "", role)
+    return _bare_role(role)
 
 
 def _reporting_near(before: str, after: str) -> bool:
@@ -174,7 +189,7 @@ def mentions(text: str, registry: Registry) -> list[Mention]:
                     taken.append((m.start(), m.end()))
     for m in re.finditer(r"\b[Tt]he\s+(?:[\w’'-]+\s+){0,2}?(?P<noun>[a-z]+)\b", plain):
         noun = m.group("noun")
-        if noun in people.ROLE_NOUNS and free(m.start(), m.end()):
+        if people.is_role(noun) and free(m.start(), m.end()):
             holder = registry.by_role(noun)
             if holder:
                 found.append(Mention(m.start(), m.end(), holder.name))
@@ -234,4 +249,4 @@ def _same_clause(text: str, start: int, end: int) -> bool:
     between = text[start:end]
     if re.search(r"[.;!?]\s", between) or len(between) > 90:
         return False
-    return not re.search(r"\b(?:and|but|while|which|who|that)\b", between) or between.count(",") >= 2
+    return not re.search(r"\b(?:but|while|which|who|that)\b", between) or between.count(",") >= 2

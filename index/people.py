@@ -33,6 +33,9 @@ ROLE_NOUNS = frozenset(
     councilor alderman speaker whip geologist biologist physicist chemist astronomer technician
     operator worker docker steward planner architect designer developer programmer specialist
     coordinator administrator principal dean rector chancellor provost fellow student
+    businessman businesswoman entrepreneur forecaster firefighter paramedic surgeon midwife nurse
+    governor owner investor manager coach referee striker goalkeeper midfielder defender supporter
+    sergeant lieutenant inspector superintendent commissioner ranger warden trustee treasurer
     """.split()
 )
 
@@ -60,6 +63,8 @@ REPORTING_VERBS = frozenset(
     declares wrote writes promised promises vowed vows suggested suggests predicted predicts
     believes believed thinks thought estimated estimates called calls described describes
     recalled recalls revealed reveals insisted asserted asserts maintained maintains conceded
+    welcomed welcomes praised praises criticised criticized criticises criticizes condemned condemns
+    defended defends questioned questions hailed hails dismissed dismisses pledged pledges
     concedes complained complains countered counters responded responds pointed observed
     observes remarked remarks reported reports testified testifies threatened threatens
     """.split()
@@ -87,7 +92,7 @@ UPPER = "A-Z" + "".join(
     chr(c) for c in [*range(0xC0, 0x250), *range(0x370, 0x530), *range(0x1E00, 0x1F00)] if chr(c).isupper()
 )
 _NAME_TOKEN = rf"(?:[{UPPER}][a-z]?\.|[{UPPER}][\w'\u2019]*(?:-[{UPPER}][\w'\u2019]*)*)"
-_PARTICLE = r"(?:van|von|der|de|del|della|da|di|du|la|le|bin|al|ibn|ten|ter)"
+_PARTICLE = r"(?:van|von|der|de|del|della|da|di|du|la|le|bin|al|ibn|ten|ter|Ní|Nic|Ó|Ua|Mac|Mc)"
 # A run of capitalised words, allowing name particles inside.
 CAP_RUN = re.compile(rf"{_NAME_TOKEN}(?:\s+(?:{_PARTICLE}\s+)*{_NAME_TOKEN})*")
 
@@ -101,13 +106,28 @@ class Person:
 
     @property
     def surname(self) -> str:
-        """Return the last word of the name."""
-        return self.name.split()[-1]
+        """Return the family name: the last word with the particles before it ("von der Leyen")."""
+        tokens = self.name.split()
+        start = len(tokens) - 1
+        while start > 1 and re.fullmatch(_PARTICLE, tokens[start - 1]):
+            start -= 1
+        return " ".join(tokens[start:])
+
+
+_ROLE_SHAPE = re.compile(r"[a-z]{3,}(?:ologist|ist|ician|man|woman|person)")
+_NOT_ROLES = frozenset("assist consist exist insist persist resist subsist twist human roman german woman man".split())
+
+
+def is_role(word: str) -> bool:
+    """Tell whether a folded word names a role: a known role noun, or one by its shape
+    ("meteorologist", "businessman", "statistician")."""
+    word = word.strip(".,")
+    return word in ROLE_NOUNS or (bool(_ROLE_SHAPE.fullmatch(word)) and word not in _NOT_ROLES)
 
 
 def _role_word(token: str) -> bool:
     t = fold(token).strip(".,")
-    return t in ROLE_NOUNS or t in TITLES or t in {"special", "presiding", "deputy", "acting", "vice"}
+    return is_role(t) or t in TITLES or t in {"special", "presiding", "deputy", "acting", "vice"}
 
 
 def _is_qualifier(token: str) -> bool:
@@ -125,6 +145,9 @@ def split_name(run: str) -> tuple[str, str] | None:
     start = 0
     while start < len(tokens) and (_role_word(tokens[start]) or _is_qualifier(tokens[start])):
         start += 1
+    # "Health Minister Łucja Wiśniewska": everything up to the last role word is the role.
+    last_role = max((i for i, t in enumerate(tokens[:-1]) if _role_word(t)), default=-1)
+    start = max(start, last_role + 1)
     name_tokens = tokens[start:]
     if not 2 <= len(name_tokens) <= 5 or not 2 <= len([t for t in name_tokens if t[0].isupper()]) <= 4:
         return None
@@ -159,7 +182,7 @@ def role_head(role: str) -> str:
     joined = " ".join(ws)
     if "secretary general" in joined or "secretary-general" in joined:
         return "secretary-general"
-    nouns = [w for w in ws if w in ROLE_NOUNS]
+    nouns = [w for w in ws if is_role(w)]
     return nouns[-1] if nouns else ""
 
 

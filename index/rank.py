@@ -16,6 +16,14 @@ scored 0.875 at best and Lucene IDF 0.869 — one question apart, so the choice 
 behaviour above, not on the score. Over k1 in {0.9, 1.2, 1.5, 2.0} x b in {0.3, 0.5, 0.75}, k1
 barely mattered and b=0.3 beat 0.75 by 0.025 (passages are short and of similar length, so
 length normalisation mostly adds noise): hence k1=1.2, b=0.3.
+
+Performance: the postings are flat NumPy arrays (document, term frequency and the term's BM25 share
+``tf * (k1 + 1) / (tf + norm)`` per document), sliced per term. A question whose terms have few postings
+is scored in plain Python; one with many (a common word in a large archive) in NumPy. Both paths do the
+same float operations in the same order, so they give bit-identical scores, and both return documents in
+the order they are first met (query order, then document order), as a dict built in a loop would.
+rank-bm25's per-document frequency dicts are dropped once the postings exist (they are most of the
+memory) and rebuilt from the postings only if ``full_scores`` is called.
 """
 
 from __future__ import annotations
@@ -23,10 +31,12 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 
+import numpy as np
 from rank_bm25 import BM25Okapi
 
 K1 = 1.2
 B = 0.3
+SMALL = 384  # postings per query up to which plain Python beats NumPy's per-call overhead
 
 
 class _LuceneBM25(BM25Okapi):  # type: ignore[misc]
@@ -42,37 +52,70 @@ class Ranker:
     def __init__(self, documents: list[list[str]], *, k1: float = K1, b: float = B) -> None:
         self.size = len(documents)
         self.k1, self.b = k1, b
+        self._bm25: _LuceneBM25 | None = None
+        self.idf: dict[str, float] = {}
+        self._span: dict[str, tuple[int, int]] = {}  # term -> (start, end) in the flat postings
+        self._docs = np.zeros(0, dtype=np.int32)
+        self._tfs = np.zeros(0, dtype=np.int32)
+        self._share = np.zeros(0, dtype=np.float64)
         if self.size == 0:
-            self._bm25 = None
-            self.idf: dict[str, float] = {}
-            self._postings: dict[str, list[tuple[int, int]]] = {}
-            self._norm: list[float] = []
             return
         # Empty documents would make rank-bm25 divide by zero on avgdl; give them a placeholder.
         bm25 = _LuceneBM25([doc or ["\x00"] for doc in documents], k1=k1, b=b)
         self._bm25 = bm25
         self.idf = dict(bm25.idf)
-        postings: dict[str, list[tuple[int, int]]] = defaultdict(list)
+        # Group every (term, document, tf) by term, documents ascending within a term (a stable sort).
+        ids: dict[str, int] = {}
+        term_ids: list[int] = []
+        docs: list[int] = []
+        tfs: list[int] = []
         for i, freqs in enumerate(bm25.doc_freqs):
-            for term, tf in freqs.items():
-                postings[term].append((i, tf))
-        self._postings = dict(postings)
-        self._norm = [k1 * (1 - b + b * dl / bm25.avgdl) for dl in bm25.doc_len]
+            term_ids += [ids.setdefault(t, len(ids)) for t in freqs]
+            docs += [i] * len(freqs)
+            tfs += freqs.values()
+        bm25.doc_freqs = None  # most of the memory; full_scores rebuilds it from the postings if asked
+        by_term = np.asarray(term_ids, dtype=np.int32)
+        del term_ids
+        order = np.argsort(by_term, kind="stable")
+        ends = np.cumsum(np.bincount(by_term, minlength=len(ids))).tolist()
+        del by_term
+        self._docs = np.asarray(docs, dtype=np.int32)[order]
+        del docs
+        self._tfs = np.asarray(tfs, dtype=np.int32)[order]
+        del tfs, order
+        self._span = {t: (ends[i - 1] if i else 0, ends[i]) for t, i in ids.items()}
+        norm = np.asarray([k1 * (1 - b + b * dl / bm25.avgdl) for dl in bm25.doc_len], dtype=np.float64)
+        tf = self._tfs.astype(np.float64)
+        self._share = tf * (k1 + 1) / (tf + norm[self._docs])
 
     def __contains__(self, term: str) -> bool:
-        return term in self._postings
+        return term in self._span
 
     def df(self, term: str) -> int:
         """Return how many documents contain the term."""
-        return len(self._postings.get(term, ()))
+        start, end = self._span.get(term, (0, 0))
+        return end - start
 
     def documents_with(self, term: str) -> list[int]:
         """Return the documents that contain a term."""
-        return [doc for doc, _ in self._postings.get(term, ())]
+        start, end = self._span.get(term, (0, 0))
+        docs: list[int] = self._docs[start:end].tolist()
+        return docs
 
     def max_idf(self) -> float:
         """Return the IDF a term found in no document would have."""
         return math.log(1.0 + (self.size + 0.5) / 0.5) if self.size else 1.0
+
+    def _spans(self, query: dict[str, float]) -> tuple[list[tuple[int, int, float]], int]:
+        """The postings span and weighted IDF of each known query term, in query order; total postings."""
+        spans: list[tuple[int, int, float]] = []
+        total = 0
+        for term, weight in query.items():
+            span = self._span.get(term)
+            if span is not None:
+                spans.append((span[0], span[1], weight * self.idf[term]))
+                total += span[1] - span[0]
+        return spans, total
 
     def scores(self, query: dict[str, float]) -> dict[int, float]:
         """Return BM25 scores of the documents that contain at least one query term.
@@ -80,33 +123,79 @@ class Ranker:
         Equal to rank-bm25's ``get_scores`` (with this IDF) on those documents; the others score 0.
         Cost grows with the postings of the query terms, not with the corpus.
         """
-        out: dict[int, float] = defaultdict(float)
-        for term, weight in query.items():
-            idf = self.idf.get(term)
-            if idf is None:
-                continue
-            for doc, tf in self._postings[term]:
-                out[doc] += weight * idf * tf * (self.k1 + 1) / (tf + self._norm[doc])
-        return dict(out)
+        spans, total = self._spans(query)
+        if total <= SMALL:
+            out: dict[int, float] = defaultdict(float)
+            for start, end, w in spans:
+                for doc, share in zip(self._docs[start:end].tolist(), self._share[start:end].tolist(), strict=True):
+                    out[doc] += w * share
+            return dict(out)
+        acc = np.zeros(self.size)
+        seen = np.zeros(self.size, dtype=bool)
+        parts = []
+        for start, end, w in spans:
+            docs = self._docs[start:end]
+            acc[docs] += w * self._share[start:end]
+            new = docs[~seen[docs]]
+            seen[new] = True
+            parts.append(new)
+        return _as_dict(np.concatenate(parts), acc)
 
     def grouped_scores(self, groups: list[dict[str, float]]) -> dict[int, float]:
         """Score documents per concept: each group (a word and its stand-ins) counts once, at its best term.
 
         A passage that says "war", "conflict" and "hostilities" is not three times about fighting.
         """
-        out: dict[int, float] = defaultdict(float)
-        for group in groups:
-            best: dict[int, float] = {}
-            for term, weight in group.items():
-                for doc, score in self.scores({term: weight}).items():
-                    if score > best.get(doc, 0.0):
-                        best[doc] = score
-            for doc, score in best.items():
-                out[doc] += score
-        return dict(out)
+        per_group = [self._spans(group) for group in groups]
+        if sum(total for _, total in per_group) <= SMALL:
+            out: dict[int, float] = defaultdict(float)
+            for spans, _ in per_group:
+                best: dict[int, float] = {}
+                for start, end, w in spans:
+                    for doc, share in zip(self._docs[start:end].tolist(), self._share[start:end].tolist(), strict=True):
+                        score = w * share
+                        if score > best.get(doc, 0.0):
+                            best[doc] = score
+                for doc, score in best.items():
+                    out[doc] += score
+            return dict(out)
+        acc = np.zeros(self.size)
+        seen = np.zeros(self.size, dtype=bool)
+        parts = []
+        for spans, _ in per_group:
+            if not spans:
+                continue
+            top = np.zeros(self.size)
+            for start, end, w in spans:
+                docs = self._docs[start:end]
+                score = w * self._share[start:end]
+                top[docs] = np.maximum(top[docs], score)
+                scored = docs[score > 0.0]
+                new = scored[~seen[scored]]
+                seen[new] = True
+                parts.append(new)
+            acc += top  # adding 0.0 leaves every other document's score exactly as it was
+        return _as_dict(np.concatenate(parts) if parts else np.zeros(0, dtype=np.int32), acc)
+
+    def top(self, query: dict[str, float], k: int = 10) -> list[tuple[int, float]]:
+        """Return the k best (document, score) pairs, best first (ties: lower document first)."""
+        scores = self.scores(query)
+        return sorted(scores.items(), key=lambda x: (-x[1], x[0]))[:k]
 
     def full_scores(self, terms: list[str]) -> list[float]:
         """Score every document with rank-bm25 itself (for tests and benchmarks)."""
-        if self._bm25 is None:
+        bm25 = self._bm25
+        if bm25 is None:
             return []
-        return [float(s) for s in self._bm25.get_scores(terms)]
+        if bm25.doc_freqs is None:
+            freqs: list[dict[str, int]] = [{} for _ in range(self.size)]
+            for term, (start, end) in self._span.items():
+                for doc, tf in zip(self._docs[start:end].tolist(), self._tfs[start:end].tolist(), strict=True):
+                    freqs[doc][term] = tf
+            bm25.doc_freqs = freqs
+        return [float(s) for s in bm25.get_scores(terms)]
+
+
+def _as_dict(order: np.ndarray, scores: np.ndarray) -> dict[int, float]:
+    """Scores of the documents in `order`, as a dict in that order."""
+    return dict(zip(order.tolist(), scores[order].tolist(), strict=True))

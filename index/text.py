@@ -77,6 +77,9 @@ NUMBER_WORDS = {
 
 def normalise(text: str) -> str:
     """Return text with unified quote marks, dashes and spaces, and no zero-width characters."""
+    if text.isascii():
+        # ASCII is already NFKC and holds no zero-width character; only the backtick maps.
+        return text.replace("`", "'") if "`" in text else text
     text = unicodedata.normalize("NFKC", text)
     text = _ZERO_WIDTH.sub("", text)
     return text.translate(_QUOTE_MAP)
@@ -84,8 +87,16 @@ def normalise(text: str) -> str:
 
 def fold(text: str) -> str:
     """Return text lower-cased and stripped of accents, for matching."""
-    text = normalise(text).lower()
+    return _fold_normalised(normalise(text))
+
+
+def _fold_normalised(text: str) -> str:
+    text = text.lower()
+    if text.isascii():  # the common case once quotes are unified: nothing to decompose
+        return text
     decomposed = unicodedata.normalize("NFKD", text)
+    if decomposed.isascii():
+        return decomposed
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
@@ -112,15 +123,31 @@ _US = re.compile(r"\bU\.?S\.?(?:A\.?)?(?=\W|$)|\bUnited States(?: of America)?\b
 _WORD = re.compile(r"\d+(?:[.,]\d+)*%?|[^\W\d_]+(?:'[^\W\d_]+)?", re.UNICODE)
 
 
+_THOUSANDS = re.compile(r"\d{1,3}(?:,\d{3})+")
+_SHORT = 160  # texts up to this length (names, roles, questions, sentences) are cached: they recur
+
+
 def words(text: str) -> list[str]:
     """Split text into folded surface words: letters, or numbers with their separators."""
+    if len(text) <= _SHORT:
+        return list(_cached_words(text))
+    return _words(text)
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _cached_words(text: str) -> tuple[str, ...]:
+    return tuple(_words(text))
+
+
+def _words(text: str) -> list[str]:
     out: list[str] = []
-    for raw in _WORD.findall(fold(_US.sub("USA", normalise(text)))):
+    # normalise() is idempotent, so the text is folded without normalising it a second time.
+    for raw in _WORD.findall(_fold_normalised(_US.sub("USA", normalise(text)))):
         if raw[0].isdigit():
             percent = raw.endswith("%")
             raw = raw.rstrip("%")
             # 41,000 -> 41000 ; 6.5 stays 6.5
-            if re.fullmatch(r"\d{1,3}(?:,\d{3})+", raw):
+            if _THOUSANDS.fullmatch(raw):
                 raw = raw.replace(",", "")
             out.append(raw.rstrip(".,"))
             if percent:
@@ -136,7 +163,7 @@ def words(text: str) -> list[str]:
     return out
 
 
-@functools.lru_cache(maxsize=65536)
+@functools.lru_cache(maxsize=1 << 18)
 def stem(word: str) -> str:
     """Return the Snowball (Porter 2) stem of one folded word; numbers are kept as they are."""
     if word[0].isdigit():
@@ -149,4 +176,11 @@ def stem(word: str) -> str:
 
 def terms(text: str) -> list[str]:
     """Return the index terms of a text: stems of its non-stop words, in order."""
-    return [stem(w) for w in words(text) if w not in STOP_WORDS]
+    if len(text) <= _SHORT:
+        return list(_cached_terms(text))
+    return [stem(w) for w in _words(text) if w not in STOP_WORDS]
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _cached_terms(text: str) -> tuple[str, ...]:
+    return tuple(stem(w) for w in _cached_words(text) if w not in STOP_WORDS)

@@ -121,20 +121,10 @@ def test_nurses_speakers(nurses: ParsedArticle) -> None:
     assert "Feldmann" in speaker(nurses, "Jörg Feldmann").aliases
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="role before the name is lost when its first word is capitalised: 'Health Minister Łucja Wiśniewska' "
-    "is one capitalised run whose name part then holds a role noun, so it is skipped (roles == ())",
-)
 def test_nurses_health_minister_role(nurses: ParsedArticle) -> None:
     assert speaker(nurses, "Łucja Wiśniewska").roles == ("Health Minister",)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the surname is taken as the last word: 'Aoife Ní Bhriain' gets the alias 'Bhriain', not 'Ní Bhriain' "
-    "(Irish Ní/Ó/Mac/Nic are not known name particles)",
-)
 def test_nurses_irish_surname_alias(nurses: ParsedArticle) -> None:
     assert "Ní Bhriain" in speaker(nurses, "Aoife Ní Bhriain").aliases
 
@@ -190,11 +180,6 @@ def test_wildfire_speakers(wildfire: ParsedArticle) -> None:
     assert "Zubiría" in speaker(wildfire, "Iñaki Zubiría").aliases
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="'Clara Ventós, a meteorologist at the regional weather service,' gets no role: 'meteorologist' "
-    "is not in people.ROLE_NOUNS (nor forecaster, firefighter, businessman...)",
-)
 def test_wildfire_meteorologist_role(wildfire: ParsedArticle) -> None:
     assert "meteorologist at the regional weather service" in speaker(wildfire, "Clara Ventós").roles[0]
 
@@ -234,12 +219,6 @@ def test_bank_speakers(bank: ParsedArticle) -> None:
     assert "Jónsdóttir" in speaker(bank, "Halldóra Jónsdóttir").aliases
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="'The finance minister, Dariusz Olender, welcomed the decision and said ...' finds nobody: the "
-    "apposed-before role takes the word after 'the' as head ('finance'), and the reporting verb is too far "
-    "after the name; ¶12 ('He added ...') then goes to the previous person, Ottavia Brandt",
-)
 def test_bank_finance_minister(bank: ParsedArticle) -> None:
     assert speakers_by_number(bank).get(12) == "Dariusz Olender"
     assert speaker(bank, "Dariusz Olender").roles == ("finance minister",)
@@ -287,9 +266,5 @@ def test_football_speakers(football: ParsedArticle) -> None:
     assert "Beirão" in speaker(football, "Nuno Beirão").aliases
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="'the Hungarian businessman Zoltán Kerekes' gives no role: 'businessman' is not in people.ROLE_NOUNS",
-)
 def test_football_businessman_role(football: ParsedArticle) -> None:
     assert any("businessman" in r for r in speaker(football, "Zoltán Kerekes").roles)
