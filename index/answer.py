@@ -188,7 +188,10 @@ class Engine:
         if q.answer_type in ("count", "when"):
             candidates = [(i, s) for i, s in ranked if gives_measure(q, self.passages[i].text)]
             counted = [(i, s) for i, s in candidates if self._counts(q, i) or same_tense(q, self.passages[i].text)]
-            candidates = counted + [c for c in candidates if c not in counted]
+            if _HOW_MANY.search(fold(q.text)):
+                candidates = counted  # "how many X": only a number that counts X answers it
+            else:
+                candidates = counted + [c for c in candidates if c not in counted]
         elif q.answer_type == "who" and q.intent != "who_said":
             candidates = [(i, s) for i, s in ranked if names_someone_new(q, self.passages[i])]
         if not candidates:
@@ -379,4 +382,5 @@ class Engine:
         return self.passages[i] if i is not None else None
 
 
+_HOW_MANY = re.compile(r"\bhow\s+many\b")
 _WHAT = {"count": "figure", "when": "time", "who": "name", "why": "reason", "": "answer"}

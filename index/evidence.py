@@ -42,6 +42,8 @@ HOW_DIMENSIONS: dict[str, re.Pattern[str]] = {
     "hot": re.compile(r"\b(?:degrees?|celsius|fahrenheit)\b|°"),
     "often": re.compile(r"\b(?:every|times|per|daily|weekly|hourly|once|twice)\b"),
     "heavy": re.compile(r"\b(?:kg|kilo\w*|tonnes?|tons?|grams?|pounds?|lbs?)\b"),
+    "long": re.compile(r"\b(?:seconds?|minutes?|hours?|days?|weeks?|months?|years?|decades?|since)\b"),
+    "old": re.compile(r"\b(?:years?|aged|age|born|since)\b"),
 }
 CAUSAL = re.compile(
     r"\b(?:because|reasons?|due to|as a result|so that|in order to|to offset|reflect\w*|explain\w*|"
@@ -53,12 +55,22 @@ _MAGNITUDES = frozenset(
     "percent per cent dozen dozens more than about around some over".split()
 )
 ACRONYM_Q = re.compile(r"\b([A-Za-z]{2,8})\s+(?:stand|stands)\s+for\b|\bwhat\s+(?:is|does)\s+(?:the\s+)?([A-Z]{2,8})\b")
-_FUTURE = re.compile(r"\b(?:will|would|next|later|due to|scheduled|expected|plans?|going to|upcoming|soon)\b")
+_FUTURE = re.compile(
+    r"\b(?:will|would|could|might|may|next|later|due to|scheduled|expected|plans?|going to|upcoming|soon)\b"
+)
 STANCE = re.compile(
     r"\b(?:want|wants|wanted|think|thinks|believe|believes|oppose|opposes|opposed|against|demand|demands|hope|"
     r"hopes|plan|plans|fear|fears|argue|argues|insist|insists|stand|position)\b"
 )
 DEFINE = re.compile(r"\bdefin(?:e|es|ed|ition)\b|\bmean(?:s|t)?\s+by\b|\bwhat\s+does\s+\w+\s+mean\b")
+_PER_PERIOD = re.compile(r"\b(?:per|a|every|each)\s+(hour|day|week|month|year)\b")
+_PERIODIC = {
+    "hour": "hourly",
+    "day": "daily",
+    "week": "weekly",
+    "month": "monthly",
+    "year": "(?:yearly|annual|annually)",
+}
 SENTENCE = re.compile(r"(?<=[.!?;])\s+(?=[A-Z“\d])")
 
 
@@ -71,6 +83,10 @@ def gives_measure(q: Query, text: str) -> bool:
         how = re.search(r"\bhow\s+(\w+)", fold(q.text))
         if how and how.group(1) in HOW_DIMENSIONS:
             units.append(HOW_DIMENSIONS[how.group(1)])
+        period = _PER_PERIOD.search(fold(q.text))
+        if period:
+            # "per month" asks for a rate: the figure must be given per month too.
+            units.append(re.compile(rf"\b(?:per|a|every|each)\s+{period.group(1)}\b|\b{_PERIODIC[period.group(1)]}\b"))
     total = sum(q.weights.get(t, 0.0) for t in q.content) or 1.0
     for sentence in SENTENCE.split(text):
         low = fold(sentence)
@@ -102,7 +118,10 @@ def counts_the_noun(q: Query, text: str, noun: str) -> bool:
         return False
     low = fold(text)
     for n in NUMBER.finditer(low):
-        following = [t for t in terms(low[n.end() : n.end() + 50]) if t not in _MAGNITUDES][:2]
+        after = low[n.end() : n.end() + 50]
+        if re.match(r"[\d.,]*\s*(?:%|percent|per\s+cent)", after):
+            continue  # "81 percent of the members" is a share, not a count
+        following = [t for t in terms(after) if t not in _MAGNITUDES][:2]
         if noun in following or synonyms(noun) & set(following):
             return True
         # "3,200 dock workers" counts "dockers": a compound written as two words.

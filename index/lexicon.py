@@ -76,6 +76,22 @@ SYNONYMS: tuple[tuple[str, ...], ...] = tuple(
     study research analyse analyze examine
     near close imminent nearby
     good beneficial benefit benefits advantage advantageous helpful positive
+    tired exhausted fatigued overworked weary
+    hire hiring recruit recruiting recruitment employ posts
+    hurt injured injury injuries wounded harmed
+    heatwave heat temperatures temperature
+    currency crown crowns euro dollar pound yen franc rouble ruble krona krone zloty forint peso rupee lira
+    fans supporters
+    soon early premature prematurely
+    promise promised pledge pledged commit committed vow vowed
+    evacuate evacuated evacuation evacuees flee fled
+    people residents inhabitants citizens locals population
+    affect affects affected impact impacts hit reach
+    fire blaze wildfire flames
+    cause caused blame blamed
+    house houses home homes dwelling
+    member members membership
+    owner owners proprietor
     lose lost losing loss
     spread extend expand widen escalate
     schedule timetable timeline

@@ -173,6 +173,20 @@ def similar(a: str, b: str, *, shortest: int = 5) -> bool:
     return bool(DamerauLevenshtein.distance(a, b, score_cutoff=limit) <= limit)
 
 
+def similar_name(a: str, b: str) -> bool:
+    """Tell whether a folded word is a misspelling of a name: one edit from 4 letters, two from 6.
+
+    Names are rare words, so a looser match than for ordinary words is safe ("ibbara" for "ibarra").
+    """
+    if a == b:
+        return True
+    n = min(len(a), len(b))
+    if n < 4 or abs(len(a) - len(b)) > 2:
+        return False
+    limit = 1 if n < 6 else 2
+    return bool(DamerauLevenshtein.distance(a, b, score_cutoff=limit) <= limit)
+
+
 def role_head(role: str) -> str:
     """Return the head noun of a role phrase: "chief scientist" -> scientist, "Secretary General of
     NATO" -> secretary-general, "director of the Port Authority" -> director."""

@@ -33,7 +33,10 @@ POSSESSIVE_SLOT = re.compile(
 COUNT = re.compile(r"\bhow\s+(?:many|much|long|far|big|large|high|often|old|fast|cold|hot|deep|tall|heavy)\b")
 WHEN = re.compile(r"^(?:so\s+|and\s+)?(?:when|what\s+time|what\s+date|what\s+day|since\s+when|how\s+soon)\b")
 WHO = re.compile(r"^(?:so\s+|and\s+)?(?:who|whom|whose|which)\b|\bwhat\s+is\s+the\s+name\b|\bname\s+of\b|\bwho\s+is\b")
-WHY = re.compile(r"\bwhy\b|\breasons?\b|\bhow\s+come\b|\bwhat\s+for\b")
+WHY = re.compile(
+    r"\bwhy\b|\breasons?\b|\bhow\s+come\b|\bwhat\s+for\b|"
+    r"\bwhat\s+(?:could\s+have\s+|might\s+have\s+|has\s+|had\s+)?(?:caused|causes|led\s+to|triggered|sparked|started)\b"
+)
 LIST = re.compile(
     r"\b(?:what|which)\s+(?:are|were)\b|\blist\b|\bwhat\s+(?:could|can|might|may)\s+go\s+wrong\b|"
     r"\bwhat\s+(?:\w+\s+){0,2}(?:did|does|do)\s+(?:\w+\s+){1,3}(?:order|demand|want|ask|propose)\b"
@@ -239,7 +242,13 @@ class Analyser:
             slot_words = [w for w in words(slot) if w not in STOP_WORDS and w not in QUESTION_WORDS]
             known = [w for w in slot_words if stem(w) in self.vocabulary or w in self.surface]
             pronoun = bool(re.fullmatch(r"(?:he|she|they|him|her|it|you|i|we|the article|the report|the author)", slot))
-            unknown = bool(slot_words) and len(known) < len(slot_words) and not pronoun
+            unknown_words = [w for w in slot_words if w not in known]
+            # Only a name ("putin") or a role ("the EU foreign policy chief") names a person the article
+            # lacks; "the fans" or "the government" are topics to search for.
+            names_someone = any(not is_english_word(w) for w in unknown_words) or any(
+                people.is_role(w) for w in slot_words
+            )
+            unknown = bool(unknown_words) and names_someone and not pronoun
         return None, set(), slot, unknown
 
     def _absent_names(self, text: str) -> list[str]:
@@ -311,7 +320,7 @@ class Analyser:
             for w in ws:
                 for t in name_tokens:
                     # Names tolerate one typo from four letters on ("rute" for Rutte): they are rare words.
-                    typo = len(w) >= 4 and not is_english_word(w) and people.similar(w, t, shortest=4)
+                    typo = len(w) >= 4 and not is_english_word(w) and people.similar_name(w, t)
                     if w == t or typo or (w.endswith("s") and w[:-1] == t):
                         hits.add(stem(w))
                         score += 2 if t in surname_parts else 1
@@ -323,7 +332,8 @@ class Analyser:
     def _by_role(self, ws: list[str]) -> tuple[Speaker, set[str]] | None:
         ws = [_role_spelling(w) for w in ws]
         joined = " ".join(ws)
-        q_roles = [w for w in ws if w in people.ROLE_NOUNS]
+        # "the nurse" or "the union's chair" means one person; "a nurse" or "any nurse" means anyone.
+        q_roles = [w for i, w in enumerate(ws) if people.is_role(w) and (i == 0 or ws[i - 1] not in _INDEFINITE)]
         if "secretary general" in joined:
             q_roles.append("secretary-general")
         if not q_roles:
@@ -362,6 +372,9 @@ class Analyser:
 
 
 _COUNTRYISH = frozenset(stem(w) for w in ("usa", "uk", "eu", "un", "nato", "europe", "russia", "ukraine", "china"))
+
+
+_INDEFINITE = frozenset("a an any every each some another".split())
 
 
 def _inflections(word: str) -> list[str]:
