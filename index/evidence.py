@@ -15,7 +15,7 @@ from index.text import fold, stem, terms, words
 
 NUMBER = re.compile(
     r"(?<![\d.,])(?!(?:19|20)\d\d\b)\d|\b(?:two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|"
-    r"hundreds?|thousands?|millions?|billions?|dozens?|percent)\b"
+    r"hundreds?|thousands?|millions?|billions?|dozens?)\b"
 )
 TIME = re.compile(
     r"\b(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|january|february|march|april|may|june|"

@@ -340,6 +340,7 @@ class Analyser:
             return None
         q_head = q_roles[-1]
         near = _qualifiers_near(ws, q_head)
+        modifier = _modifier_before(ws, q_head)
         scored: list[tuple[int, Speaker]] = []
         for sp in self.speakers:
             heads = {people.role_head(r) for r in sp.roles} - {""}
@@ -350,6 +351,12 @@ class Analyser:
             synonym = bool(people.expand_role_word(q_head) & heads)
             if not (exact or synonym):
                 continue
+            if (
+                modifier
+                and modifier not in quals
+                and any(_modifier_before(words(r), people.role_head(r)) for r in sp.roles)
+            ):
+                continue  # "the prime minister" is not "Health Minister X"
             overlap = len(near & quals)
             if not exact and near and overlap == 0:
                 continue
@@ -401,6 +408,18 @@ def _role_spelling(word: str) -> str:
         if people.similar(word, noun):
             return noun
     return word
+
+
+def _modifier_before(ws: list[str], head: str) -> str:
+    """The stem of the word right before a role noun ("prime" in "prime minister"), unless it is a
+    possessive or a function word ("Murmelo's lawyer", "the lawyer")."""
+    for i, w in enumerate(ws):
+        if w == head and i > 0:
+            prev = ws[i - 1]
+            if prev in STOP_WORDS or prev in QUESTION_WORDS or prev == "s" or people.is_role(prev):
+                return ""
+            return stem(prev)
+    return ""
 
 
 def _qualifiers_near(ws: list[str], head: str) -> set[str]:
