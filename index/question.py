@@ -165,7 +165,9 @@ class Analyser:
                 calendar.add(found)
             via_synonym = found in synonyms(s)
             group = {found: 1.0 if found == s else 0.6 if via_synonym else 0.8}
-            for syn in sorted(synonyms(found) | synonyms(s)):
+            # Stand-ins of the asked word itself; a stand-in's own synonyms would drift ("currency" ->
+            # "euro" -> "cost").
+            for syn in sorted(synonyms(s) if via_synonym else synonyms(found) | synonyms(s)):
                 if syn in self.vocabulary and syn not in group:
                     group[syn] = 0.6 if via_synonym else 0.5
             groups.append(group)
