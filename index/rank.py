@@ -17,11 +17,12 @@ behaviour above, not on the score. Over k1 in {0.9, 1.2, 1.5, 2.0} x b in {0.3, 
 barely mattered and b=0.3 beat 0.75 by 0.025 (passages are short and of similar length, so
 length normalisation mostly adds noise): hence k1=1.2, b=0.3.
 
-Performance: the postings are flat NumPy arrays (document, term frequency and the term's BM25 share
-``tf * (k1 + 1) / (tf + norm)`` per document), sliced per term. A question whose terms have few postings
+Performance: the postings are flat NumPy arrays (document, term frequency, and ``tf + norm`` per
+document), sliced per term. A question whose terms have few postings
 is scored in plain Python; one with many (a common word in a large archive) in NumPy. Both paths do the
-same float operations in the same order, so they give bit-identical scores, and both return documents in
-the order they are first met (query order, then document order), as a dict built in a loop would.
+same float operations in the same order as the plain loop always did (``w * idf * tf * (k1 + 1) / (tf +
+norm)``, left to right), so scores are bit-identical, ties included, and both return documents in the
+order they are first met (query order, then document order), as a dict built in a loop would.
 rank-bm25's per-document frequency dicts are dropped once the postings exist (they are most of the
 memory) and rebuilt from the postings only if ``full_scores`` is called.
 """
@@ -56,8 +57,8 @@ class Ranker:
         self.idf: dict[str, float] = {}
         self._span: dict[str, tuple[int, int]] = {}  # term -> (start, end) in the flat postings
         self._docs = np.zeros(0, dtype=np.int32)
-        self._tfs = np.zeros(0, dtype=np.int32)
-        self._share = np.zeros(0, dtype=np.float64)
+        self._tf = np.zeros(0, dtype=np.float64)
+        self._denom = np.zeros(0, dtype=np.float64)  # tf + norm of the posting's document
         if self.size == 0:
             return
         # Empty documents would make rank-bm25 divide by zero on avgdl; give them a placeholder.
@@ -81,12 +82,11 @@ class Ranker:
         del by_term
         self._docs = np.asarray(docs, dtype=np.int32)[order]
         del docs
-        self._tfs = np.asarray(tfs, dtype=np.int32)[order]
+        self._tf = np.asarray(tfs, dtype=np.float64)[order]
         del tfs, order
         self._span = {t: (ends[i - 1] if i else 0, ends[i]) for t, i in ids.items()}
         norm = np.asarray([k1 * (1 - b + b * dl / bm25.avgdl) for dl in bm25.doc_len], dtype=np.float64)
-        tf = self._tfs.astype(np.float64)
-        self._share = tf * (k1 + 1) / (tf + norm[self._docs])
+        self._denom = self._tf + norm[self._docs]
 
     def __contains__(self, term: str) -> bool:
         return term in self._span
@@ -106,6 +106,12 @@ class Ranker:
         """Return the IDF a term found in no document would have."""
         return math.log(1.0 + (self.size + 0.5) / 0.5) if self.size else 1.0
 
+    def _postings(self, start: int, end: int) -> zip[tuple[int, float, float]]:
+        """(document, tf, tf + norm) of the postings in a span, as Python numbers."""
+        return zip(
+            self._docs[start:end].tolist(), self._tf[start:end].tolist(), self._denom[start:end].tolist(), strict=True
+        )
+
     def _spans(self, query: dict[str, float]) -> tuple[list[tuple[int, int, float]], int]:
         """The postings span and weighted IDF of each known query term, in query order; total postings."""
         spans: list[tuple[int, int, float]] = []
@@ -124,18 +130,19 @@ class Ranker:
         Cost grows with the postings of the query terms, not with the corpus.
         """
         spans, total = self._spans(query)
+        k1p1 = self.k1 + 1
         if total <= SMALL:
             out: dict[int, float] = defaultdict(float)
             for start, end, w in spans:
-                for doc, share in zip(self._docs[start:end].tolist(), self._share[start:end].tolist(), strict=True):
-                    out[doc] += w * share
+                for doc, tf, denom in self._postings(start, end):
+                    out[doc] += w * tf * k1p1 / denom
             return dict(out)
         acc = np.zeros(self.size)
         seen = np.zeros(self.size, dtype=bool)
         parts = []
         for start, end, w in spans:
             docs = self._docs[start:end]
-            acc[docs] += w * self._share[start:end]
+            acc[docs] += w * self._tf[start:end] * k1p1 / self._denom[start:end]
             new = docs[~seen[docs]]
             seen[new] = True
             parts.append(new)
@@ -147,13 +154,14 @@ class Ranker:
         A passage that says "war", "conflict" and "hostilities" is not three times about fighting.
         """
         per_group = [self._spans(group) for group in groups]
+        k1p1 = self.k1 + 1
         if sum(total for _, total in per_group) <= SMALL:
             out: dict[int, float] = defaultdict(float)
             for spans, _ in per_group:
                 best: dict[int, float] = {}
                 for start, end, w in spans:
-                    for doc, share in zip(self._docs[start:end].tolist(), self._share[start:end].tolist(), strict=True):
-                        score = w * share
+                    for doc, tf, denom in self._postings(start, end):
+                        score = w * tf * k1p1 / denom
                         if score > best.get(doc, 0.0):
                             best[doc] = score
                 for doc, score in best.items():
@@ -168,9 +176,9 @@ class Ranker:
             top = np.zeros(self.size)
             for start, end, w in spans:
                 docs = self._docs[start:end]
-                score = w * self._share[start:end]
-                top[docs] = np.maximum(top[docs], score)
-                scored = docs[score > 0.0]
+                term_scores = w * self._tf[start:end] * k1p1 / self._denom[start:end]
+                top[docs] = np.maximum(top[docs], term_scores)
+                scored = docs[term_scores > 0.0]
                 new = scored[~seen[scored]]
                 seen[new] = True
                 parts.append(new)
@@ -190,8 +198,8 @@ class Ranker:
         if bm25.doc_freqs is None:
             freqs: list[dict[str, int]] = [{} for _ in range(self.size)]
             for term, (start, end) in self._span.items():
-                for doc, tf in zip(self._docs[start:end].tolist(), self._tfs[start:end].tolist(), strict=True):
-                    freqs[doc][term] = tf
+                for doc, tf, _ in self._postings(start, end):
+                    freqs[doc][term] = int(tf)
             bm25.doc_freqs = freqs
         return [float(s) for s in bm25.get_scores(terms)]
 
