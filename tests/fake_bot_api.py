@@ -174,6 +174,7 @@ class FakeBotAPI:
         self.next_message_id = 1
         self.calls: list[Call] = []
         self.messages: dict[tuple[int, int], dict[str, Any]] = {}
+        self.by_chat: dict[int, list[int]] = {}  # message ids the bot sent, per chat, oldest first
         self.chats: dict[int, dict[str, Any]] = {}
         self.commands: list[dict[str, Any]] = []
         self.faults: list[Fault] = []
@@ -277,7 +278,7 @@ class FakeBotAPI:
 
     def sent(self, chat_id: int) -> list[dict[str, Any]]:
         """Return the messages the bot sent to a chat, oldest first."""
-        return [m for (c, _), m in sorted(self.messages.items()) if c == chat_id and m["from"]["id"] == BOT_ID]
+        return [self.messages[(chat_id, mid)] for mid in self.by_chat.get(chat_id, ())]
 
     def wait_messages(self, chat_id: int, count: int, timeout: float = 10.0) -> list[dict[str, Any]]:
         """Wait until the bot has sent at least `count` messages to a chat; return them all."""
@@ -357,6 +358,7 @@ class FakeBotAPI:
             self.next_message_id += 1
             message = self._message(chat_id, mid, params)
             self.messages[(chat_id, mid)] = message
+            self.by_chat.setdefault(chat_id, []).append(mid)
             return message
 
     def api_editMessageText(self, params: dict[str, Any]) -> Any:
@@ -446,6 +448,9 @@ _JSON_FIELDS = frozenset(
 def _handler_for(api: FakeBotAPI) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        # Headers and body go out in two writes: without TCP_NODELAY, Nagle's algorithm and the client's
+        # delayed ACK hold every response for ~40 ms.
+        disable_nagle_algorithm = True
 
         def log_message(self, format: str, *args: Any) -> None:  # quiet
             return
