@@ -4,9 +4,11 @@ Each line of fixtures/questions.jsonl is {"article", "q", "kind", "gold_any"}. A
 (non-empty gold_any) is right when the engine answers and its FIRST cited passage holds a gold phrase;
 an unanswerable one (offtopic, near_offtopic: empty gold_any) is right when the engine abstains.
 
-Two sets: fixtures/questions.jsonl (64 questions over three articles, two of which the engine was
-built on) and the holdout set, fixtures/holdout/ (four articles written for measuring and never used to
-tune the engine, 100 questions in fixtures/holdout/questions.jsonl). Each article gets its own index.
+Sets: fixtures/questions.jsonl (64 questions over three articles, two of which the engine was
+built on) and the holdout set, fixtures/holdout/ (four articles written for measuring, 100 questions in
+fixtures/holdout/questions.jsonl; the engine was since tuned on its misses, so it is now a regression set). A third
+set, fixtures/holdout2/ (four more articles, 100 questions), is the generalisation figure and is never tuned on.
+Each article gets its own index.
 Run with `-s` to see the per-kind tables and the misses.
 """
 
@@ -45,6 +47,16 @@ MIN_ABSTAIN_ACCURACY = 0.87
 MIN_HOLDOUT_ACCURACY = 0.83
 MIN_HOLDOUT_ANSWERABLE_ACCURACY = 0.84
 MIN_HOLDOUT_ABSTAIN_ACCURACY = 0.80
+
+# The second holdout set, fixtures/holdout2/ (four articles and 100 questions written after the engine was tuned on
+# the first): the generalisation figure we report. Nobody tunes the engine on it. When written, the engine of
+# 52ca58f scored 0.790 overall (79/100), 0.767 answerable top-1 (56/73) and 0.852 abstain (23/27); the floors sit
+# 0.05 below. Do not raise them by tuning on these misses: a tuned-on set no longer measures generalisation.
+HOLDOUT2 = ROOT / "tests" / "fixtures" / "holdout2"
+HOLDOUT2_QUESTIONS = HOLDOUT2 / "questions.jsonl"
+MIN_HOLDOUT2_ACCURACY = 0.74
+MIN_HOLDOUT2_ANSWERABLE_ACCURACY = 0.71
+MIN_HOLDOUT2_ABSTAIN_ACCURACY = 0.80
 
 _QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"', "‘": "'", "’": "'", "`": "'"})
 
@@ -256,3 +268,58 @@ def test_holdout_accuracy(holdout_engines: dict[str, Engine]) -> None:
 def share_right(outcomes: list[Outcome]) -> float:
     """Return the share of outcomes judged right (0.0 for none)."""
     return sum(o.right for o in outcomes) / len(outcomes) if outcomes else 0.0
+
+
+# -- the second holdout set: generalisation ------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def holdout2_engines(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Engine]:
+    """One index and engine per article of the second holdout set."""
+    out: dict[str, Engine] = {}
+    for name in sorted({q.article for q in load_questions(HOLDOUT2_QUESTIONS)}):
+        db = tmp_path_factory.mktemp("holdout2") / "index.db"
+        build([HOLDOUT2 / name], db)
+        out[name] = Engine.from_db(db)
+    return out
+
+
+def test_holdout2_questions_are_well_formed() -> None:
+    questions = load_questions(HOLDOUT2_QUESTIONS)
+    assert len(questions) == 100
+    assert len({(q.article, q.q) for q in questions}) == len(questions)
+    for q in questions:
+        assert q.kind in KINDS, q
+        assert q.answerable == (q.kind not in ABSTAIN_KINDS), q
+        assert re.fullmatch(r"\d{4}-\d{2}-\d{2}-[a-z0-9-]+\.txt", q.article), q
+        assert (HOLDOUT2 / q.article).is_file(), q
+    per_article: dict[str, list[Question]] = defaultdict(list)
+    for q in questions:
+        per_article[q.article].append(q)
+    assert len(per_article) == 4 and all(len(qs) == 25 for qs in per_article.values())
+    for name, qs in per_article.items():
+        assert {"speaker", "who_said", "fact", "typo", "offtopic", "near_offtopic"} <= {q.kind for q in qs}
+        assert 12 <= len(read_article(HOLDOUT2 / name).passages) <= 20, name
+    share = sum(not q.answerable for q in questions) / len(questions)
+    assert 0.2 <= share <= 0.35
+
+
+def test_holdout2_gold_phrases_are_in_the_article() -> None:
+    """Every gold phrase occurs verbatim (after normalising) in some passage of its article in the second holdout."""
+    passages: dict[str, list[str]] = {}
+    for q in load_questions(HOLDOUT2_QUESTIONS):
+        if q.article not in passages:
+            passages[q.article] = [normalise(p.text) for p in read_article(HOLDOUT2 / q.article).passages]
+        for gold in q.gold_any:
+            assert any(normalise(gold) in p for p in passages[q.article]), (q.q, gold)
+
+
+def test_holdout2_accuracy(holdout2_engines: dict[str, Engine]) -> None:
+    outcomes = [judge(holdout2_engines[q.article], q) for q in load_questions(HOLDOUT2_QUESTIONS)]
+    accuracy = share_right(outcomes)
+    answerable = share_right([o for o in outcomes if o.question.answerable])
+    abstain = share_right([o for o in outcomes if not o.question.answerable])
+    print(report(outcomes, accuracy, abstain, per_article=True))
+    assert accuracy >= MIN_HOLDOUT2_ACCURACY
+    assert answerable >= MIN_HOLDOUT2_ANSWERABLE_ACCURACY
+    assert abstain >= MIN_HOLDOUT2_ABSTAIN_ACCURACY
