@@ -122,4 +122,4 @@ def top_topics(texts: list[str], n: int = TOPICS) -> tuple[tuple[str, int], ...]
     counts: Counter[str] = Counter()
     for text in texts:
         counts.update({w for w in words(text) if len(w) > 2 and not w.isdigit() and w not in _NOT_TOPICS})
-    return tuple(counts.most_common(n))
+    return tuple(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:n])
