@@ -129,7 +129,7 @@ _LEADER_OF = {"chairs": "chair", "leads": "leader", "heads": "head", "runs": "he
 
 def _bare_role(role: str) -> str:
     """A role without its leading article: "the company's lawyer" -> "company's lawyer"."""
-    return re.sub(r"^(?:[Tt]he|[Aa]n?)\s+", "", role.strip())
+    return re.sub(r"^(?:[Tt]he|[Aa]n?|[Ii]ts|[Hh]is|[Hh]er|[Tt]heir|[Oo]ur)\s+", "", role.strip())
 
 
 def _role_after(after: str) -> str:
@@ -214,8 +214,23 @@ def quote_head(head: str) -> tuple[str, str]:
 
 
 def reported_speaker(text: str, mentions: list[Mention]) -> str | None:
-    """The person whose words a paragraph reports: the subject of its first reporting verb."""
+    """The person whose words a paragraph reports: the subject of its first reporting verb.
+
+    A paragraph that introduces a statement ("… Its chief executive, X, said in a statement:") reports
+    the words of its last sentence's speaker, who is the one the statement belongs to.
+    """
     plain = outside_quotes(text)
+    if plain.rstrip().endswith(":"):
+        last = [m.end() for m in re.finditer(r"[.!?]\s+", plain.rstrip()[:-1])]
+        start = last[-1] if last else 0
+        tail = [Mention(x.start - start, x.end - start, x.person) for x in mentions if x.start >= start]
+        found = _first_reported(plain[start:], tail)
+        if found:
+            return found
+    return _first_reported(plain, mentions)
+
+
+def _first_reported(plain: str, mentions: list[Mention]) -> str | None:
     for m in re.finditer(r"[\w’']+", plain):
         word = fold(m.group())
         if word == "according" and plain[m.end() : m.end() + 3] == " to":

@@ -6,6 +6,7 @@ Pure functions of a question and a passage's text; general English only.
 from __future__ import annotations
 
 import re
+from typing import Protocol
 
 from index import people
 from index.lexicon import synonyms
@@ -14,7 +15,9 @@ from index.question import Query, focus_words
 from index.text import fold, stem, terms, words
 
 NUMBER = re.compile(
-    r"(?<![\d.,])(?!(?:19|20)\d\d\b)\d|\b(?:two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|"
+    r"(?<![\d.,])(?!(?:19|20)\d\d\b)\d|\b(?:two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
+    r"thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|"
+    r"eighty|ninety|"
     r"hundreds?|thousands?|millions?|billions?|dozens?)\b"
 )
 TIME = re.compile(
@@ -33,7 +36,8 @@ DIMENSIONS: tuple[tuple[frozenset[str], re.Pattern[str]], ...] = (
     (frozenset("weigh weighs weight heavy heavier mass".split()),
      re.compile(r"\b(?:kg|kilo\w*|tonnes?|tons?|grams?|pounds?|lbs?)\b")),
     (frozenset("cost costs costing money pay paid price spend spent earn earns earned worth fine budget "
-               "salary salaries wage wages".split()), _MONEY),
+               "salary salaries wage wages compensation funding fund grant grants subsidy bonus damages payout "
+               "fee fees tax taxes revenue profit profits bill".split()), _MONEY),
 )  # fmt: skip
 # Dimensions asked by "how <adjective>": only the adjective right after "how" counts.
 HOW_DIMENSIONS: dict[str, re.Pattern[str]] = {
@@ -71,18 +75,40 @@ _PERIODIC = {
     "month": "monthly",
     "year": "(?:yearly|annual|annually)",
 }
+
+
+class _Searcher(Protocol):
+    def search(self, low: str, /) -> object: ...
+
+
+class _NotOnlyDurations:
+    """A "pattern" that passes a sentence holding a number that is not a duration ("30 days")."""
+
+    def search(self, low: str, /) -> bool:
+        return any(not _TIME_UNIT.match(low[n.end() :]) for n in NUMBER.finditer(low))
+
+
+_NOT_ONLY_DURATIONS = _NotOnlyDurations()
+_VOTES = re.compile(r"\bvot(?:e|es|ed|ing)\b")
+_COUNT_WORD = r"(?:\d+|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|[a-z]+teen|twenty|thirty|forty|fifty)"
+_TALLY = re.compile(rf"\bvot\w*\s+(?:\w+\s+){{0,3}}?{_COUNT_WORD}\s+(?:votes?\s+)?to\s+{_COUNT_WORD}\b")
+_TIME_UNIT = re.compile(r"[\d.,]*\s*(?:seconds?|minutes?|hours?|days?|weeks?|months?|years?|decades?)\b")
 SENTENCE = re.compile(r"(?<=[.!?;])\s+(?=[A-Z“\d])")
 
 
 def gives_measure(q: Query, text: str) -> bool:
     """Tell whether a passage's text gives the figure or time asked for, in a sentence about the question."""
     pattern = TIME if q.answer_type == "when" else NUMBER
-    units: list[re.Pattern[str]] = []
+    units: list[_Searcher] = []
     if q.answer_type == "count":
         units = [unit for dim, unit in DIMENSIONS if dim & set(q.words)]
         how = re.search(r"\bhow\s+(\w+)", fold(q.text))
         if how and how.group(1) in HOW_DIMENSIONS:
             units.append(HOW_DIMENSIONS[how.group(1)])
+        if re.search(r"\bhow\s+(?:much|many)\b", fold(q.text)) and not re.search(
+            r"\bhow\s+(?:much|many)\s+(?:time|days?|weeks?|months?|years?|hours?|minutes?)\b", fold(q.text)
+        ):
+            units.append(_NOT_ONLY_DURATIONS)
         period = _PER_PERIOD.search(fold(q.text))
         if period:
             # "per month" asks for a rate: the figure must be given per month too.
@@ -117,6 +143,8 @@ def counts_the_noun(q: Query, text: str, noun: str) -> bool:
     if not m:
         return False
     low = fold(text)
+    if _VOTES.search(fold(q.text)) and _TALLY.search(low):
+        return True  # "how many voted for it": "voted 31 to 12" is the count
     for n in NUMBER.finditer(low):
         after = low[n.end() : n.end() + 50]
         if re.match(r"[\d.,]*\s*(?:%|percent|per\s+cent)", after):

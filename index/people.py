@@ -36,6 +36,8 @@ ROLE_NOUNS = frozenset(
     businessman businesswoman entrepreneur forecaster firefighter paramedic surgeon midwife nurse
     governor owner investor manager coach referee striker goalkeeper midfielder defender supporter
     sergeant lieutenant inspector superintendent commissioner ranger warden trustee treasurer
+    guard curator archivist librarian pharmacist farmer fisherman miner driver pilot soldier officer
+    volunteer organiser worker employee staffer clerk secretary assistant aide
     """.split()
 )
 
@@ -51,6 +53,10 @@ ORG_WORDS = frozenset(
     island islands sea ocean bay valley street square airport station vehicle rover mission
     maritime partners systems technologies industries media times news post journal press
     cup games festival summit conference exchange market markets capital region province county
+    pharma pharmaceuticals chemicals chemical labs laboratories motors energy oil gas foods ventures
+    solutions logistics software telecom telecoms insurance trust fc united athletic rovers wanderers
+    airways railways rail shipping steel mining brewery bakery hotel hotels resort records studios
+    agency bureau commission tribunal council museum gallery library theatre orchestra
     """.split()
 )
 

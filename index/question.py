@@ -32,7 +32,9 @@ POSSESSIVE_SLOT = re.compile(
 )
 COUNT = re.compile(r"\bhow\s+(?:many|much|long|far|big|large|high|often|old|fast|cold|hot|deep|tall|heavy)\b")
 WHEN = re.compile(r"^(?:so\s+|and\s+)?(?:when|what\s+time|what\s+date|what\s+day|since\s+when|how\s+soon)\b")
-WHO = re.compile(r"^(?:so\s+|and\s+)?(?:who|whom|whose|which)\b|\bwhat\s+is\s+the\s+name\b|\bname\s+of\b|\bwho\s+is\b")
+WHO = re.compile(
+    r"^(?:so\s+|and\s+)?(?:who|whom|whose|which)\b|\bwhat\s+(?:is|are)\s+the\s+names?\b|\bnames?\s+of\b|\bwho\s+is\b"
+)
 WHY = re.compile(
     r"\bwhy\b|\breasons?\b|\bhow\s+come\b|\bwhat\s+for\b|"
     r"\bwhat\s+(?:could\s+have\s+|might\s+have\s+|has\s+|had\s+)?(?:caused|causes|led\s+to|triggered|sparked|started)\b"
@@ -42,7 +44,7 @@ LIST = re.compile(
     r"\bwhat\s+(?:\w+\s+){0,2}(?:did|does|do)\s+(?:\w+\s+){1,3}(?:order|demand|want|ask|propose)\b"
 )
 FOCUS = re.compile(
-    r"^(?:so\s+|and\s+)?(?:which|what\s+kind\s+of|what\s+sort\s+of)\s+(?P<a>.+)|\bname\s+of\s+(?:the\s+)?(?P<b>.+)|"
+    r"^(?:so\s+|and\s+)?(?:which|what\s+kind\s+of|what\s+sort\s+of)\s+(?P<a>.+)|\bnames?\s+of\s+(?:the\s+)?(?P<b>.+)|"
     r"^(?:so\s+|and\s+)?who\s+(?:is|was|are|were)\s+(?:the|a|an)\s+(?P<c>.+)|"
     r"^(?:so\s+|and\s+)?what(?:'s|\s+is|\s+was|\s+are|\s+were)\s+(?:the|a|an)\s+(?P<d>(?:\w+\s+){0,2}\w+)\s+of\b"
 )

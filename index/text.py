@@ -52,6 +52,7 @@ STOP_WORDS = frozenset(
     tell tells told say says said saying think thinks thought know knows knew let like want wants
     article text story news report piece please thanks thank hi hello hey ok okay anything something
     everything nothing one ones thing things way may might must shall us else besides additionally
+    anyone anybody someone somebody everyone everybody nobody
     """.split()
 )
 # Words that ask rather than inform: they never count as evidence, nor as missing evidence.
@@ -71,7 +72,9 @@ _stemmer = snowballstemmer.stemmer("english")
 NUMBER_WORDS = {
     "zero": "0", "one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6",
     "seven": "7", "eight": "8", "nine": "9", "ten": "10", "eleven": "11", "twelve": "12",
-    "twenty": "20", "thirty": "30", "forty": "40", "fifty": "50", "hundred": "100",
+    "thirteen": "13", "fourteen": "14", "fifteen": "15", "sixteen": "16", "seventeen": "17",
+    "eighteen": "18", "nineteen": "19", "twenty": "20", "thirty": "30", "forty": "40", "fifty": "50",
+    "sixty": "60", "seventy": "70", "eighty": "80", "ninety": "90", "hundred": "100",
 }  # fmt: skip
 
 
