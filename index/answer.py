@@ -223,9 +223,9 @@ class Engine:
                 weight *= 0.3  # "tomorrow" or "year" alone is not what a question is about
             total += weight
             if term in doc:
-                held += weight
+                held += weight * (0.6 if term in q.stand_ins else 1.0)
             elif synonyms(term) & doc:
-                held += 0.8 * weight
+                held += 0.6 * weight  # a stand-in word is weaker evidence than the word itself
         return held / total if total else 1.0
 
     def _pick(self, ranked: list[tuple[int, float]], top: float) -> list[Hit]:

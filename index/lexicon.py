@@ -122,6 +122,135 @@ SYNONYMS: tuple[tuple[str, ...], ...] = tuple(
     buyer purchaser
     rise soar jump climb
     drop plunge slump
+    leak leaked leaking release released spill spilled escape escaped discharge
+    factory plant works facility mill
+    suspend suspended pause paused halt halted stopped
+    thief thieves burglar burglars robber robbers raider raiders
+    theft robbery burglary heist raid break-in
+    steal stole stolen
+    apologise apologised apologize apologized apology sorry regret regrets
+    contamination contaminated impurity impurities pollution polluted
+    boat boats ship ships vessel vessels barge barges ferry
+    delay delays delayed disruption disruptions held
+    reopen reopened reopening resume resumed
+    closed shut closure
+    ill sick illness unwell hospitalised hospitalized hospital
+    free charge complimentary
+    arrest arrested detained detention custody
+    suspect suspects accused
+    investigate investigation inquiry probe investigators
+    police officers detectives constabulary
+    kill killed dead death deaths died fatalities
+    injure injured hurt wounded casualties
+    rescue rescued saved
+    flood flooding floods inundation
+    storm storms hurricane typhoon cyclone
+    earthquake quake tremor
+    drought dry
+    election vote ballot poll polls referendum
+    win won victory victorious
+    lose lost defeat defeated
+    candidate candidates contender
+    party parties
+    minister ministers secretary
+    parliament legislature assembly congress
+    law laws legislation bill statute
+    ban banned prohibit prohibited forbid
+    allow allowed permit permitted approve approved
+    reject rejected refuse refused decline declined
+    agree agreed consent accept accepted
+    criticise criticised criticize criticized condemn condemned
+    praise praised welcome welcomed
+    warn warned warning caution alert
+    fear fears worry worried concern concerns anxious
+    protest protests protesters demonstration demonstrators march
+    sue sued lawsuit litigation
+    court courts judge tribunal
+    prison jail jailed imprisoned sentence sentenced
+    fine fined penalty penalties
+    price prices cost costs fee fees charge
+    cheap cheaper inexpensive affordable
+    expensive costly dear
+    increase increased rise rising rose grow growth hike
+    decrease decreased fall falling fell drop dropped decline cut cuts
+    inflation prices
+    interest rate rates
+    loan loans mortgage mortgages credit debt debts borrowing
+    tax taxes levy duty
+    budget spending spend
+    invest investment investing investor investors
+    profit profits earnings gains
+    loss losses deficit
+    job jobs post posts position vacancy vacancies
+    sack sacked fire fired dismiss dismissed layoff layoffs redundancies
+    school schools pupils students classroom
+    teacher teachers teaching
+    exam exams examination test tests
+    university universities college campus
+    doctor doctors physician physicians medic
+    patient patients
+    drug drugs medicine medicines medication tablet tablets pill pills
+    vaccine vaccines vaccination jab
+    disease diseases virus infection outbreak
+    hospital hospitals clinic clinics ward
+    train trains rail railway
+    bus buses coach
+    road roads street streets highway motorway
+    car cars vehicle vehicles automobile
+    plane planes aircraft jet flight flights
+    airport airports airfield
+    bridge bridges crossing
+    building buildings premises property
+    land territory area
+    river rivers stream
+    sea coast coastal shore
+    weather forecast
+    climate environment environmental
+    energy power electricity
+    water supply supplies
+    food foods meal meals
+    farm farms farmer farmers agriculture
+    fish fishing fishermen
+    animal animals wildlife
+    child children kids minors
+    old elderly pensioners retirees
+    young youth youngsters
+    woman women female
+    man men male
+    family families household households
+    citizen citizens public people
+    worker workers staff employees workforce
+    union unions
+    boss bosses management managers executives
+    company companies firm firms business businesses
+    shop shops store stores retailer retailers
+    market markets trade trading
+    export exports import imports
+    army military troops soldiers forces
+    attack attacks attacked assault strike strikes
+    weapon weapons arms
+    border borders frontier
+    refugee refugees migrants asylum
+    talks negotiations dialogue
+    meeting meetings summit
+    plan plans proposal proposals scheme
+    report reports study survey findings
+    data information figures statistics
+    phone phones mobile smartphone
+    app apps application
+    internet online web
+    computer computers software
+    museum museums gallery galleries
+    painting paintings artwork artworks picture pictures
+    crown crowns jewels
+    team teams side squad
+    player players
+    match matches game games
+    coach manager
+    stadium ground arena
+    fan fans supporters
+    season seasons
+    club clubs
     """.strip().splitlines()
 )
 

@@ -88,6 +88,7 @@ class Query:
     weights: dict[str, float] = field(default_factory=dict)  # content stem -> specificity weight
     groups: list[dict[str, float]] = field(default_factory=list)  # one concept each: a word and its stand-ins
     calendar: set[str] = field(default_factory=set)  # content stems that only place the question in time
+    stand_ins: set[str] = field(default_factory=set)  # content stems that replace a question word by synonym
     absent_names: list[str] = field(default_factory=list)  # capitalised names the articles never mention
     affiliated: Speaker | None = None  # someone whose role the question's words name ("the opposition")
 
@@ -138,6 +139,7 @@ class Analyser:
         idiom_words = {w for pattern, _ in IDIOMS for m in pattern.finditer(low) for w in words(m.group())}
         groups: list[dict[str, float]] = []
         calendar: set[str] = set()
+        stand_ins: set[str] = set()
         idiom_group: dict[str, float] = {}
         for w in words(expansions):
             found = self._lookup(w, stem(w), synonyms_too=False)
@@ -166,6 +168,8 @@ class Analyser:
             if w in CALENDAR_WORDS:
                 calendar.add(found)
             via_synonym = found in synonyms(s)
+            if via_synonym:
+                stand_ins.add(found)
             group = {found: 1.0 if found == s else 0.6 if via_synonym else 0.8}
             # Stand-ins of the asked word itself; a stand-in's own synonyms would drift ("currency" ->
             # "euro" -> "cost").
@@ -191,6 +195,7 @@ class Analyser:
             weights=weights,
             groups=groups,
             calendar=calendar,
+            stand_ins=stand_ins,
             absent_names=absent,
             affiliated=affiliated,
         )
