@@ -70,11 +70,22 @@ class Engine:
             for w in words(a.title):
                 surface.setdefault(w, stem(w))
         folded = "\n".join(" ".join(words(" ".join(filter(None, (p.text, p.speaker))))) for p in self.passages)
-        self.analyser = Analyser(vocabulary, surface, self.speakers, folded)
+        self.analyser = Analyser(
+            vocabulary, surface, self.speakers, folded, self._articles_with, self._speaker_passages_with
+        )
         self._spoken: dict[str, list[Passage]] = {}
         for p in self.passages:
             if p.speaker:
                 self._spoken.setdefault(p.speaker, []).append(p)
+
+    def _speaker_passages_with(self, speaker: Speaker, stems: set[str]) -> int:
+        """How many of a speaker's passages use any of the stems."""
+        own = self._spoken.get(speaker.name, [])
+        return sum(1 for p in own if p.article_id == speaker.article_id and self._doc_sets[self._index[p.id]] & stems)
+
+    def _articles_with(self, term: str) -> set[str]:
+        """The ids of the articles whose passages use a term."""
+        return {self.passages[d].article_id for d in self.ranker.documents_with(term)}
 
     @classmethod
     def from_db(cls, db_path: Path | str) -> Engine:

@@ -155,7 +155,26 @@ def _role_apposed_before(before: str) -> str:
     role = m.group("role")
     if not people.role_head(role) or re.search(r"\b(?:said|says|told|and|but)\b", role):
         return ""
+    owner = re.match(r"(?:Its|Their|its|their)\s+", role)
+    if owner:
+        # "The pilots’ union said … Its chair, Ruth Abernethy," -> "chair of the pilots’ union".
+        subject = _previous_subject(before[: m.start("role")])
+        if subject:
+            return f"{_bare_role(role)} of {subject}"
     return _bare_role(role)
+
+
+def _previous_subject(text: str) -> str:
+    """The subject of the last sentence before a point: "The pilots’ union said ..." -> "the pilots’ union"."""
+    sentences = [x for x in re.split(r"(?<=[.!?])\s+", text.strip()) if x]
+    if not sentences:
+        return ""
+    m = re.match(
+        r"(?P<np>(?:[Tt]he\s+)?(?:[\w’'-]+\s+){0,4}?[\w’'-]+)\s+(?:said|says|has|had|is|was|will|would|announced|"
+        r"confirmed|welcomed|warned|opened|supported)\b",
+        sentences[-1],
+    )
+    return m.group("np").lower() if m and not m.group("np").lower().startswith(("he ", "she ", "it ")) else ""
 
 
 def _reporting_near(before: str, after: str) -> bool:

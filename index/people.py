@@ -37,7 +37,10 @@ ROLE_NOUNS = frozenset(
     governor owner investor manager coach referee striker goalkeeper midfielder defender supporter
     sergeant lieutenant inspector superintendent commissioner ranger warden trustee treasurer
     guard curator archivist librarian pharmacist farmer fisherman miner driver pilot soldier officer
-    volunteer organiser worker employee staffer clerk secretary assistant aide
+    volunteer organiser worker employee staffer clerk secretary assistant aide publisher critic
+    novelist writer poet translator artist actor actress singer musician composer photographer
+    bookseller passenger customer neighbour neighbor parent mother father shopkeeper landlord tenant
+    receptionist cashier waiter chef baker butcher plumber electrician mechanic
     """.split()
 )
 
@@ -56,7 +59,8 @@ ORG_WORDS = frozenset(
     pharma pharmaceuticals chemicals chemical labs laboratories motors energy oil gas foods ventures
     solutions logistics software telecom telecoms insurance trust fc united athletic rovers wanderers
     airways railways rail shipping steel mining brewery bakery hotel hotels resort records studios
-    agency bureau commission tribunal council museum gallery library theatre orchestra
+    agency bureau commission tribunal council museum gallery library theatre orchestra research
+    cities towns associates consulting consultancy analytics capital partners
     """.split()
 )
 

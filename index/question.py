@@ -7,6 +7,7 @@ the people come from the indexed articles.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from index import people
@@ -97,9 +98,17 @@ class Analyser:
     """Analyses questions against one index's vocabulary and speakers."""
 
     def __init__(
-        self, vocabulary: dict[str, int], surface: dict[str, str], speakers: list[Speaker], folded_text: str = ""
+        self,
+        vocabulary: dict[str, int],
+        surface: dict[str, str],
+        speakers: list[Speaker],
+        folded_text: str = "",
+        articles_with: Callable[[str], set[str]] | None = None,
+        passages_with: Callable[[Speaker, set[str]], int] | None = None,
     ) -> None:
         self.folded_text = folded_text  # every passage, folded: to check a name's words stand together
+        self.articles_with = articles_with  # stem -> ids of the articles that use it
+        self.passages_with = passages_with  # (speaker, stems) -> how many of their passages use them
         self.vocabulary = vocabulary  # stem -> document frequency
         self.surface = surface  # folded surface word -> stem, for typo correction
         self.speakers = speakers
@@ -306,6 +315,26 @@ class Analyser:
                         return v
         return None
 
+    def _speakers_near(self, near: set[str]) -> list[Speaker]:
+        """The speakers of the articles that hold the question's qualifiers ("the Skyvarra boss")."""
+        known = [q for q in near if q in self.vocabulary]
+        if not known or self.articles_with is None:
+            return self.speakers
+        articles = set.intersection(*(self.articles_with(q) for q in known))
+        return [sp for sp in self.speakers if sp.article_id in articles] or self.speakers
+
+    def _plain_role(self, sp: Speaker, near: set[str]) -> bool:
+        """Tell whether a speaker's role names no organisation and the question's qualifiers name no other
+        speaker's: "the Skyvarra boss" may be the article's "Chief executive", but "the CEO of Murmelo"
+        is not "director of Veldenburg Consumer Watch", nor is "the EU chief" NATO's."""
+        for role in sp.roles:
+            if any(t[:1].isupper() for t in role.split()[1:]):
+                return False
+            # "chair of the pilots' union" belongs to another body; "Chief executive" to the article's subject.
+            if any(not people.is_role(w) and w not in people.TITLES for w in people.role_qualifiers(role)):
+                return False
+        return all(q in self.vocabulary for q in near)
+
     def _by_affiliation(self, ws: list[str]) -> Speaker | None:
         """The one speaker whose role the question's words name, without a role noun ("the opposition")."""
         asked = {stem(w) for w in ws if w not in STOP_WORDS and w not in QUESTION_WORDS and w not in COUNTRY_FORMS}
@@ -351,7 +380,7 @@ class Analyser:
         near = _qualifiers_near(ws, q_head)
         modifier = _modifier_before(ws, q_head)
         scored: list[tuple[int, Speaker]] = []
-        for sp in self.speakers:
+        for sp in self._speakers_near(near):
             heads = {people.role_head(r) for r in sp.roles} - {""}
             quals: set[str] = set()
             for r in sp.roles:
@@ -367,14 +396,26 @@ class Analyser:
             ):
                 continue  # "the prime minister" is not "Health Minister X"
             overlap = len(near & quals)
-            if not exact and near and overlap == 0:
+            if not exact and near and overlap == 0 and not self._plain_role(sp, near):
                 continue
             if exact and near and overlap == 0 and any(q in _COUNTRYISH for q in near):
                 continue
             scored.append((overlap * 2 + (1 if exact else 0), sp))
         if not scored:
-            return None
+            # "the financial regulator": no role noun matches, but the qualifiers name one speaker's body.
+            if q_head not in _BODIES:
+                return None  # "the regional president" names a person the article does not have
+            by_body = [sp for sp in self._speakers_near(near) if near and near & _qualifiers_of(sp)]
+            if len(by_body) != 1:
+                return None
+            scored = [(1, by_body[0])]
         scored.sort(key=lambda x: -x[0])
+        if len(scored) > 1 and scored[0][0] == scored[1][0] and self.passages_with is not None:
+            # A tie: prefer the one whose own words mention the qualifiers ("Skyvarra" for its boss).
+            tied = [sp for score, sp in scored if score == scored[0][0]]
+            mentions = sorted(((self.passages_with(sp, near), sp.name, sp) for sp in tied), key=lambda x: -x[0])
+            if mentions[0][0] > (mentions[1][0] if len(mentions) > 1 else 0):
+                scored = [(scored[0][0] + 1, mentions[0][2])]
         if len(scored) > 1 and scored[0][0] == scored[1][0]:
             return None
         chosen = scored[0][1]
@@ -390,6 +431,8 @@ class Analyser:
 _COUNTRYISH = frozenset(stem(w) for w in ("usa", "uk", "eu", "un", "nato", "europe", "russia", "ukraine", "china"))
 
 
+# Words that name a body rather than a person: "the financial regulator" speaks through its head.
+_BODIES = frozenset("regulator watchdog supervisor authority agency ministry regulators".split())
 _INDEFINITE = frozenset("a an any every each some another".split())
 
 
@@ -417,6 +460,14 @@ def _role_spelling(word: str) -> str:
         if people.similar(word, noun):
             return noun
     return word
+
+
+def _qualifiers_of(sp: Speaker) -> set[str]:
+    """The content stems of all a speaker's roles, other than the role nouns."""
+    out: set[str] = set()
+    for role in sp.roles:
+        out |= people.role_qualifiers(role)
+    return out
 
 
 def _modifier_before(ws: list[str], head: str) -> str:

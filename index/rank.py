@@ -137,16 +137,22 @@ class Ranker:
                 for doc, tf, denom in self._postings(start, end):
                     out[doc] += w * tf * k1p1 / denom
             return dict(out)
+        order, acc = self._accumulate(spans)
+        return _as_dict(order, acc)
+
+    def _accumulate(self, spans: list[tuple[int, int, float]]) -> tuple[np.ndarray, np.ndarray]:
+        """NumPy scoring: the documents in first-met order, and a score array over every document."""
+        k1p1 = self.k1 + 1
         acc = np.zeros(self.size)
         seen = np.zeros(self.size, dtype=bool)
-        parts = []
+        parts = [np.zeros(0, dtype=np.int32)]
         for start, end, w in spans:
             docs = self._docs[start:end]
             acc[docs] += w * self._tf[start:end] * k1p1 / self._denom[start:end]
             new = docs[~seen[docs]]
             seen[new] = True
             parts.append(new)
-        return _as_dict(np.concatenate(parts), acc)
+        return np.concatenate(parts), acc
 
     def grouped_scores(self, groups: list[dict[str, float]]) -> dict[int, float]:
         """Score documents per concept: each group (a word and its stand-ins) counts once, at its best term.
@@ -187,8 +193,17 @@ class Ranker:
 
     def top(self, query: dict[str, float], k: int = 10) -> list[tuple[int, float]]:
         """Return the k best (document, score) pairs, best first (ties: lower document first)."""
-        scores = self.scores(query)
-        return sorted(scores.items(), key=lambda x: (-x[1], x[0]))[:k]
+        spans, total = self._spans(query)
+        if total <= SMALL:
+            return sorted(self.scores(query).items(), key=lambda x: (-x[1], x[0]))[:k]
+        docs, acc = self._accumulate(spans)
+        scores = acc[docs]
+        if len(docs) > k:  # keep the k best, and every document tied with the k-th
+            kth = np.partition(scores, len(scores) - k)[len(scores) - k]
+            keep = scores >= kth
+            docs, scores = docs[keep], scores[keep]
+        best = np.lexsort((docs, -scores))[:k]
+        return list(zip(docs[best].tolist(), scores[best].tolist(), strict=True))
 
     def full_scores(self, terms: list[str]) -> list[float]:
         """Score every document with rank-bm25 itself (for tests and benchmarks)."""

@@ -137,7 +137,7 @@ def words(text: str) -> list[str]:
     return _words(text)
 
 
-@functools.lru_cache(maxsize=1 << 16)
+@functools.lru_cache(maxsize=1 << 14)
 def _cached_words(text: str) -> tuple[str, ...]:
     return tuple(_words(text))
 
@@ -184,6 +184,6 @@ def terms(text: str) -> list[str]:
     return [stem(w) for w in _words(text) if w not in STOP_WORDS]
 
 
-@functools.lru_cache(maxsize=1 << 16)
+@functools.lru_cache(maxsize=1 << 14)
 def _cached_terms(text: str) -> tuple[str, ...]:
     return tuple(stem(w) for w in _cached_words(text) if w not in STOP_WORDS)
