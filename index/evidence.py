@@ -120,7 +120,7 @@ def gives_measure(q: Query, text: str) -> bool:
             continue
         held = set(terms(sentence))
         share = sum(q.weights.get(t, 0.0) for t in q.content if t in held or synonyms(t) & held) / total
-        if share >= (0.5 if q.answer_type == "when" else 0.25):
+        if share >= (0.5 if q.answer_type == "when" else 0.4):
             return True
     return False
 
