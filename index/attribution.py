@@ -55,6 +55,11 @@ def outside_quotes(text: str) -> str:
     return QUOTED.sub(lambda m: "“" + " " * (len(m.group()) - 2) + "”"[: len(m.group()) - 1], text)
 
 
+_STATEMENT_BY = re.compile(
+    rf"(?:The\s+)?(?P<org>{people.CAP_RUN.pattern})\s+(?:said|says|stated|announced|added|wrote)\b"
+)
+
+
 def find_people(texts: list[str]) -> Registry:
     """Collect the people the article names: speakers of quote lines and names in person contexts."""
     registry = Registry()
@@ -81,6 +86,20 @@ def find_people(texts: list[str]) -> Registry:
             said = _reporting_near(before, after)
             if role or said or registry.find_name(name):
                 registry.add(name, role)
+    for i, text in enumerate(texts):
+        # "Datalinq said in a statement:" followed by the statement: the organisation speaks.
+        if not text.endswith(":") or i + 1 >= len(texts) or not texts[i + 1].startswith("“"):
+            continue
+        last = re.split(r"(?<=[.!?])\s+", text)[-1]
+        org = _STATEMENT_BY.match(last)
+        name = org.group("org") if org else ""
+        if (
+            name
+            and not people.split_name(name)
+            and not registry.find_name(name)
+            and not any(people.is_role(fold(t)) for t in name.split())
+        ):
+            registry.persons[name] = people.Person(name, [], organisation=True)
     for text in texts:
         # "Montejo: “…”" for someone never named in full: a one-word name heads the quote line.
         m = QUOTE_LINE.match(text)

@@ -192,8 +192,8 @@ def _attribute(blocks: list[_Block], registry: Registry) -> list[_Draft]:
             for mention in found:
                 if mention.person is None:
                     mention.person = last_person
-                else:
-                    last_person = mention.person
+                elif not registry.persons[mention.person].organisation:
+                    last_person = mention.person  # "he" and "she" refer to people, not to bodies
             speaker = reported_speaker(text, found)
             longest = max((len(q) for q in QUOTED.findall(text)), default=0)
             # A full quoted sentence makes a quote; short scare-quoted fragments do not.

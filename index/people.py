@@ -113,10 +113,13 @@ class Person:
 
     name: str
     roles: list[str]
+    organisation: bool = False  # a body that issues statements ("Datalinq said in a statement:")
 
     @property
     def surname(self) -> str:
         """Return the family name: the last word with the particles before it ("von der Leyen")."""
+        if self.organisation:
+            return self.name
         tokens = self.name.split()
         start = len(tokens) - 1
         while start > 1 and re.fullmatch(_PARTICLE, tokens[start - 1]):
