@@ -1,0 +1,204 @@
+"""`python -m bench` (what `make bench` runs): every benchmark of issue 5, one table per part and a summary.
+
+    python -m bench [--sizes bundled,1k,10k] [--skip-bot]
+
+Synthetic archives are generated once into bench/out/ (deterministic, seed 5) and reused. Each engine
+measurement runs in a fresh process. Results also go to bench/out/results.md and results.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import time
+from typing import Any
+
+from bench.common import OUT, SIZES, archive, run_json, table
+
+MB_TARGET = 200.0
+
+
+def machine() -> str:
+    model = "unknown CPU"
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    model = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    return f"{os.cpu_count()} cores (nproc), {model}, Python {platform.python_version()}"
+
+
+def ensure_archive(size: str) -> None:
+    """Generate a synthetic archive once; a marker file records what was generated."""
+    if size == "bundled":
+        return
+    from bench.generate import SEED, write_archive
+
+    folder = archive(size)
+    marker = folder / f".generated-{SIZES[size]}-seed{SEED}"
+    if marker.exists():
+        return
+    print(f"generating {SIZES[size]} articles into {folder} ...", flush=True)
+    write_archive(folder, SIZES[size], SEED)
+    marker.touch()
+
+
+def verdict(ok: bool) -> str:
+    return "PASS" if ok else "FAIL"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("--sizes", default="bundled,1k,10k")
+    parser.add_argument("--skip-bot", action="store_true")
+    parser.add_argument("--budget", type=float, default=45.0, help="seconds of answering per size")
+    args = parser.parse_args()
+    sizes = [s for s in args.sizes.split(",") if s]
+    OUT.mkdir(parents=True, exist_ok=True)
+    started = time.perf_counter()
+    print(f"Machine: {machine()}\n", flush=True)
+    results: dict[str, Any] = {"machine": machine(), "engine": {}, "retrieval": {}}
+    for size in sizes:
+        ensure_archive(size)
+        print(f"[{size}] build ...", flush=True)
+        built = run_json("bench.engine", "build", size)
+        print(f"[{size}] answer ...", flush=True)
+        questions = "3000" if size == "bundled" else "1000"
+        answered = run_json("bench.engine", "answer", size, "--questions", questions, "--budget", str(args.budget))
+        results["engine"][size] = {"build": built, "answer": answered}
+        print(f"[{size}] retrieval beside bm25s ...", flush=True)
+        results["retrieval"][size] = run_json("bench.retrieval", size, "--questions", "500")
+    from bench.startup import time_to_first_answer
+
+    print("start-up ...", flush=True)
+    results["startup"] = {s: time_to_first_answer(s, runs=3 if s == "bundled" else 1) for s in sizes if s != "10k"}
+    if not args.skip_bot and "bundled" in sizes:
+        from bench.bot import limits, side_by_side
+
+        print("bot beside echo (limiter off) ...", flush=True)
+        results["bot"] = side_by_side()
+        print("bot with AIORateLimiter on ...", flush=True)
+        results["limits"] = limits()
+    results["seconds"] = time.perf_counter() - started
+    report = render(results)
+    print("\n" + report)
+    (OUT / "results.md").write_text(report, encoding="utf-8")
+    (OUT / "results.json").write_text(json.dumps(results, indent=1, default=str), encoding="utf-8")
+
+
+def render(r: dict[str, Any]) -> str:
+    parts = [f"Machine: {r['machine']}. Whole run: {r['seconds']:.0f} s.\n"]
+    engine_rows = []
+    for size, e in r["engine"].items():
+        b, a = e["build"], e["answer"]
+        engine_rows.append([
+            size, b["articles"], b["passages"], b["build_s"], b["peak_rss_mb"], a["load_s"] + a["engine_init_s"],
+            a["peak_rss_mb"], a["questions"], a["qps"], a["p50_ms"], a["p99_ms"], f"{100 * a['analyse_share']:.0f}%",
+            f"{100 * a['rank_share']:.0f}%",
+        ])  # fmt: skip
+    parts.append(table(
+        "Engine: build, load, answer (Engine.answer, one question at a time, one core)",
+        ["index", "articles", "passages", "build s", "build peak MB", "load s", "serving peak MB", "questions",
+         "q/s", "p50 ms", "p99 ms", "question analysis", "BM25 ranking"],
+        engine_rows,
+    ))  # fmt: skip
+    retrieval_rows = [
+        [size, x["passages"], x["questions"], x["ours_mean_ms"], x["bm25s_mean_ms"], x["ours_p99_ms"],
+         x["bm25s_p99_ms"], x["ratio"], f"{100 * x['same_top1']:.0f}%"]
+        for size, x in r["retrieval"].items()
+    ]  # fmt: skip
+    parts.append(table(
+        "Retrieval beside bm25s: same passages, same tokens, top 10 per question",
+        ["index", "passages", "questions", "ours ms", "bm25s ms", "ours p99 ms", "bm25s p99 ms", "ours / bm25s",
+         "same top passage"],
+        retrieval_rows,
+    ))  # fmt: skip
+    parts.append(table(
+        "Start-up: process start to first answer (`python -m bot ask`)",
+        ["index", "median s", "worst s"],
+        [[s, x["median_s"], x["max_s"]] for s, x in r["startup"].items()],
+    ))  # fmt: skip
+    bot = r.get("bot")
+    if bot:
+        o, e = bot["ours"], bot["echo"]
+        rows = [[k, x["questions"], x["answered"], x["errors"], x["qps"], x["p50_ms"], x["p99_ms"]]
+                for k, x in (("ours", o), ("echo", e))]  # fmt: skip
+        rows.append(
+            ["ours / echo", "", "", "", o["qps"] / e["qps"], o["p50_ms"] / e["p50_ms"], o["p99_ms"] / e["p99_ms"]]
+        )
+        parts.append(table(
+            "Bot beside a minimal echo bot: same stack, fake Bot API on 127.0.0.1, rate limiter off, one burst",
+            ["bot", "questions", "answered", "API errors", "q/s", "p50 ms", "p99 ms"],
+            rows,
+        ))  # fmt: skip
+    lim = r.get("limits")
+    if lim:
+        parts.append(table(
+            "Bot with AIORateLimiter on: one burst over private chats and two groups",
+            ["questions", "messages", "lost", "API errors", "seconds", "max msgs in any 1 s", "sustained msgs/s",
+             "max per chat in any 1 s", "group msgs", "max per group in any 60 s", "group rate after its burst /min"],
+            [[lim["questions"], lim["messages"], lim["lost"], lim["errors"], lim["span_s"], lim["max_per_1s"],
+              lim["sustained_per_s"], lim["max_chat_per_1s"], lim["group_messages"], lim["max_group_per_60s"],
+              lim["group_after_burst_per_min"]]],
+        ))  # fmt: skip
+    parts.append(summary(r))
+    return "\n".join(parts)
+
+
+def summary(r: dict[str, Any]) -> str:
+    rows: list[list[Any]] = []
+    eng, ret = r["engine"], r["retrieval"]
+
+    def add(target: str, measured: str, ok: bool | None) -> None:
+        rows.append([target, measured, "not run" if ok is None else verdict(ok)])
+
+    if "bundled" in eng:
+        qps = eng["bundled"]["answer"]["qps"]
+        add("≥ 1,000 questions/s, bundled article", f"{qps:,.0f} q/s", qps >= 1000)
+    if "1k" in eng:
+        a = eng["1k"]["answer"]
+        add("1,000 articles: ≥ 300 questions/s", f"{a['qps']:,.1f} q/s", a["qps"] >= 300)
+        add("1,000 articles: p99 ≤ 10 ms", f"{a['p99_ms']:,.1f} ms", a["p99_ms"] <= 10)
+    if "10k" in eng:
+        a = eng["10k"]["answer"]
+        add("10,000 articles: p99 ≤ 50 ms", f"{a['p99_ms']:,.0f} ms", a["p99_ms"] <= 50)
+    for size in ("1k", "10k"):
+        if size in ret:
+            x = ret[size]["ratio"]
+            add(f"retrieval no slower than bm25s, {SIZES[size]:,} articles", f"ours / bm25s = {x:.2f}", x <= 1.0)
+    bot = r.get("bot")
+    if bot:
+        x = bot["ours"]["qps"] / bot["echo"]["qps"]
+        add("bot throughput ≥ 0.8 × echo (limiter off)", f"{x:.2f} ×", x >= 0.8)
+    lim = r.get("limits")
+    if lim:
+        ok = lim["lost"] == 0 and lim["errors"] == 0 and lim["sustained_per_s"] <= 30
+        ok = ok and lim["group_after_burst_per_min"] <= 20.5
+        add(
+            "limiter on: no message lost, ≤ 30 msg/s sustained, ≤ 20/min per group after its burst",
+            f"lost {lim['lost']}, {lim['sustained_per_s']:.1f} msg/s, group {lim['group_after_burst_per_min']:.1f}/min",
+            ok,
+        )
+    if "1k" in eng:
+        s = eng["1k"]["build"]["build_s"]
+        add("rebuild of 1,000 articles ≤ 30 s", f"{s:.1f} s", s <= 30)
+    if "bundled" in r["startup"]:
+        s = r["startup"]["bundled"]["median_s"]
+        add("start to first answer ≤ 2 s (bundled index)", f"{s:.2f} s", s <= 2)
+    if "1k" in eng:
+        peak = max(eng["1k"]["build"]["peak_rss_mb"], eng["1k"]["answer"]["peak_rss_mb"])
+        add(
+            f"peak memory ≤ {MB_TARGET:.0f} MB at 1,000 articles (build and serving)",
+            f"{peak:.0f} MB",
+            peak <= MB_TARGET,
+        )
+    return table("Summary: the targets of issue 5", ["target", "measured", "verdict"], rows)
+
+
+if __name__ == "__main__":
+    main()
