@@ -118,11 +118,18 @@ def gives_measure(q: Query, text: str) -> bool:
         low = fold(sentence)
         if not pattern.search(low) or any(not u.search(low) for u in units):
             continue
-        held = set(terms(sentence))
-        share = sum(q.weights.get(t, 0.0) for t in q.content if t in held or synonyms(t) & held) / total
-        if share >= (0.5 if q.answer_type == "when" else 0.4):
+        if _share(q, sentence, total) >= SENTENCE_SHARE and _share(q, text, total) >= PASSAGE_SHARE:
             return True
     return False
+
+
+SENTENCE_SHARE = 0.25  # the sentence giving the figure or time must be about the question
+PASSAGE_SHARE = 0.5  # and its passage must hold most of what the question is about
+
+
+def _share(q: Query, text: str, total: float) -> float:
+    held = set(terms(text))
+    return sum(q.weights.get(t, 0.0) for t in q.content if t in held or synonyms(t) & held) / total
 
 
 def same_tense(q: Query, text: str) -> bool:
