@@ -218,7 +218,7 @@ SYNONYMS: tuple[tuple[str, ...], ...] = tuple(
     woman women female
     man men male
     family families household households
-    citizen citizens public people
+    citizen citizens people
     worker workers staff employees workforce
     union unions
     boss bosses management managers executives

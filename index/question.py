@@ -143,7 +143,7 @@ class Analyser:
         of_match = FOCUS.search(low)
         if of_match and of_match.group("d") and len(focus_missing) < len(focus):
             focus_missing = []  # "what is the X of Y" abstains only when the article has none of X
-        absent = self._absent_names(text)
+        absent = self._absent_names(text) + ([] if speaker else self._absent_roles(ws))
         affiliated = None if speaker else self._by_affiliation(ws)
         idiom_words = {w for pattern, _ in IDIOMS for m in pattern.finditer(low) for w in words(m.group())}
         groups: list[dict[str, float]] = []
@@ -301,6 +301,15 @@ class Analyser:
                     out.append(" ".join(tokens))
         return list(dict.fromkeys(out))
 
+    def _absent_roles(self, ws: list[str]) -> list[str]:
+        """Definite role phrases ("the managing director") whose role noun the articles never use."""
+        out: list[str] = []
+        for i, w in enumerate(ws):
+            known = any(w in people.expand_role_word(people.role_head(r)) for sp in self.speakers for r in sp.roles)
+            if i and ws[i - 1] in {"the", "s"} and w in _OFFICES and self._surface_form(w) is None and not known:
+                out.append(f"the {w}")
+        return out
+
     def _surface_form(self, word: str) -> str | None:
         """The article's spelling of a question word: itself, a base form, or a near spelling."""
         if word in self.surface:
@@ -433,6 +442,11 @@ _COUNTRYISH = frozenset(stem(w) for w in ("usa", "uk", "eu", "un", "nato", "euro
 
 # Words that name a body rather than a person: "the financial regulator" speaks through its head.
 _BODIES = frozenset("regulator watchdog supervisor authority agency ministry regulators".split())
+# Offices someone holds: when an article never names the office, it does not report its holder.
+_OFFICES = people.expand_role_word("chief") | frozenset(
+    "minister mayor governor ambassador spokesman spokeswoman spokesperson prosecutor judge commissioner senator "
+    "treasurer secretary".split()
+)
 _INDEFINITE = frozenset("a an any every each some another".split())
 
 
