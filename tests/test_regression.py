@@ -218,7 +218,7 @@ HOLDOUTS = (
     HoldoutSet(
         "holdout",
         (0.84, 0.83, 0.84),
-        "tram vote, nurses' pay, wildfire, central bank, football takeover: 0.770 untuned (3522003); 0.880 since",
+        "tram vote, nurses' pay, wildfire, central bank, football takeover: 0.770 untuned (3522003); 0.890 since",
     ),
     HoldoutSet(
         "holdout2",
