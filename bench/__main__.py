@@ -126,14 +126,13 @@ def render(r: dict[str, Any]) -> str:
     bot = r.get("bot")
     if bot:
         o, e = bot["ours"], bot["echo"]
-        rows = [[k, x["questions"], x["answered"], x["errors"], x["qps"], x["p50_ms"], x["p99_ms"]]
-                for k, x in (("ours", o), ("echo", e))]  # fmt: skip
-        rows.append(
-            ["ours / echo", "", "", "", o["qps"] / e["qps"], o["p50_ms"] / e["p50_ms"], o["p99_ms"] / e["p99_ms"]]
-        )
+        rows = [[k, x["questions"], x["answered"], x["errors"], x["qps"], x["p50_ms"], x["p99_ms"],
+                 x["cpu_ms_per_question"]] for k, x in (("ours", o), ("echo", e))]  # fmt: skip
+        rows.append(["ours / echo", "", "", "", o["qps"] / e["qps"], o["p50_ms"] / e["p50_ms"],
+                     o["p99_ms"] / e["p99_ms"], o["cpu_ms_per_question"] / e["cpu_ms_per_question"]])  # fmt: skip
         parts.append(table(
             "Bot beside a minimal echo bot: same stack, fake Bot API on 127.0.0.1, rate limiter off, one burst",
-            ["bot", "questions", "answered", "API errors", "q/s", "p50 ms", "p99 ms"],
+            ["bot", "questions", "answered", "API errors", "q/s", "p50 ms", "p99 ms", "bot CPU ms / question"],
             rows,
         ))  # fmt: skip
     lim = r.get("limits")

@@ -7,6 +7,7 @@ latency runs from its push to the server receiving the last message of its reply
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import sys
@@ -33,6 +34,12 @@ class Running:
         fake.wait_for(lambda: any(c.method == "getUpdates" for c in fake.calls) or self.proc.poll() is not None, 60)
         if self.proc.poll() is not None:
             raise RuntimeError(f"{kind} bot died:\n{self.proc.stderr.read() if self.proc.stderr else ''}")
+
+    def cpu_seconds(self) -> float:
+        """User plus system CPU time the bot process has used so far (from /proc)."""
+        with open(f"/proc/{self.proc.pid}/stat", encoding="ascii") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
     def stop(self) -> None:
         self.proc.send_signal(signal.SIGTERM)
@@ -138,7 +145,9 @@ def side_by_side(chats: int = 60, per_chat: int = 5, rounds: int = 2) -> dict[st
                 first = 1000 + r * 10000
                 plan = [(first + c, questions[(c + k) % len(questions)], False) for k in range(per_chat)
                         for c in range(chats)]  # fmt: skip
+                cpu = bot.cpu_seconds()
                 out = burst(fake, plan, counts, timeout=120)
+                out["cpu_ms_per_question"] = 1000 * (bot.cpu_seconds() - cpu) / len(plan)
                 out.pop("send_times")
                 out["errors"] = len(fake.errors())
                 results[kind].append(out)
