@@ -70,6 +70,42 @@ def focus_words(low: str) -> list[str]:
     return out
 
 
+@dataclass(frozen=True)
+class _Profile:
+    """What a question can use to recognise one speaker."""
+
+    name_tokens: tuple[str, ...]
+    surname_parts: frozenset[str]
+    heads: frozenset[str]  # head nouns of the roles
+    expanded_heads: frozenset[str]  # with their general-English synonyms
+    qualifiers: frozenset[str]  # content stems of the roles other than their head nouns
+    affiliations: frozenset[str]  # qualifiers without country forms
+    modified: bool  # a role with a modifier before its head ("Health Minister")
+    plain: bool  # roles made only of role words ("Chief executive")
+
+    @classmethod
+    def of(cls, sp: Speaker) -> _Profile:
+        heads = frozenset(h for h in (people.role_head(r) for r in sp.roles) if h)
+        quals: set[str] = set()
+        for r in sp.roles:
+            quals |= people.role_qualifiers(r)
+        plain = all(
+            not any(t[:1].isupper() for t in r.split()[1:])
+            and all(people.is_role(w) or w in people.TITLES for w in people.role_qualifiers(r))
+            for r in sp.roles
+        )
+        return cls(
+            name_tokens=tuple(t for t in words(sp.name) if len(t) > 1),
+            surname_parts=frozenset(words(sp.name.split()[-1])),
+            heads=heads,
+            expanded_heads=frozenset().union(*(people.expand_role_word(h) for h in heads)) if heads else frozenset(),
+            qualifiers=frozenset(quals),
+            affiliations=frozenset(quals - _COUNTRY_STEMS),
+            modified=any(_modifier_before(words(r), people.role_head(r)) for r in sp.roles),
+            plain=plain,
+        )
+
+
 @dataclass
 class Query:
     """A question, analysed."""
@@ -115,6 +151,23 @@ class Analyser:
         self._by_length: dict[int, list[str]] = {}
         for w in surface:
             self._by_length.setdefault(len(w), []).append(w)
+        # Everything about the speakers that questions look up, computed once (archives hold thousands).
+        self._profiles = [_Profile.of(sp) for sp in speakers]
+        self._position = {id(sp): n for n, sp in enumerate(speakers)}
+        self._by_token: dict[str, list[int]] = {}
+        self._by_qualifier: dict[str, list[int]] = {}
+        self._by_head: dict[str, list[int]] = {}
+        for n, prof in enumerate(self._profiles):
+            for t in set(prof.name_tokens):
+                self._by_token.setdefault(t, []).append(n)
+            for q in prof.affiliations:
+                self._by_qualifier.setdefault(q, []).append(n)
+            for h in prof.heads:
+                self._by_head.setdefault(h, []).append(n)
+        self._name_tokens_by_length: dict[int, list[str]] = {}
+        for t in self._by_token:
+            self._name_tokens_by_length.setdefault(len(t), []).append(t)
+        self._offices_named = set().union(*(p.expanded_heads for p in self._profiles)) if self._profiles else set()
 
     def analyse(self, question: str) -> Query:
         """Analyse one question."""
@@ -305,8 +358,8 @@ class Analyser:
         """Definite role phrases ("the managing director") whose role noun the articles never use."""
         out: list[str] = []
         for i, w in enumerate(ws):
-            known = any(w in people.expand_role_word(people.role_head(r)) for sp in self.speakers for r in sp.roles)
-            if i and ws[i - 1] in {"the", "s"} and w in _OFFICES and self._surface_form(w) is None and not known:
+            known = w in self._offices_named
+            if i and ws[i - 1] in {"the", "s"} and w in _OFFICES and not known and self._surface_form(w) is None:
                 out.append(f"the {w}")
         return out
 
@@ -336,32 +389,33 @@ class Analyser:
         """Tell whether a speaker's role names no organisation and the question's qualifiers name no other
         speaker's: "the Skyvarra boss" may be the article's "Chief executive", but "the CEO of Murmelo"
         is not "director of Veldenburg Consumer Watch", nor is "the EU chief" NATO's."""
-        for role in sp.roles:
-            if any(t[:1].isupper() for t in role.split()[1:]):
-                return False
-            # "chair of the pilots' union" belongs to another body; "Chief executive" to the article's subject.
-            if any(not people.is_role(w) and w not in people.TITLES for w in people.role_qualifiers(role)):
-                return False
-        return all(q in self.vocabulary for q in near)
+        # "chair of the pilots' union" belongs to another body; "Chief executive" to the article's subject.
+        return self._profile(sp).plain and all(q in self.vocabulary for q in near)
+
+    def _profile(self, sp: Speaker) -> _Profile:
+        return self._profiles[self._position[id(sp)]]
 
     def _by_affiliation(self, ws: list[str]) -> Speaker | None:
         """The one speaker whose role the question's words name, without a role noun ("the opposition")."""
         asked = {stem(w) for w in ws if w not in STOP_WORDS and w not in QUESTION_WORDS and w not in COUNTRY_FORMS}
-        found: list[Speaker] = []
-        for sp in self.speakers:
-            quals: set[str] = set()
-            for r in sp.roles:
-                quals |= people.role_qualifiers(r)
-            quals -= {stem(w) for w in COUNTRY_FORMS}
-            if quals & asked:
-                found.append(sp)
-        return found[0] if len(found) == 1 else None
+        found = {n for a in asked for n in self._by_qualifier.get(a, ())}
+        return self.speakers[found.pop()] if len(found) == 1 else None
 
     def _by_name(self, ws: list[str]) -> tuple[Speaker, set[str]] | None:
         best: tuple[int, Speaker, set[str]] | None = None
-        for sp in self.speakers:
-            name_tokens = [t for t in words(sp.name) if len(t) > 1]
-            surname_parts = words(sp.name.split()[-1])
+        candidates: set[int] = set()
+        for w in ws:
+            for t in (w, w[:-1] if w.endswith("s") else w):
+                candidates.update(self._by_token.get(t, ()))
+            if len(w) >= 4 and not is_english_word(w):
+                for n in range(len(w) - 2, len(w) + 3):
+                    for t in self._name_tokens_by_length.get(n, ()):
+                        if people.similar_name(w, t):
+                            candidates.update(self._by_token[t])
+        for n in sorted(candidates):
+            sp = self.speakers[n]
+            name_tokens = self._profiles[n].name_tokens
+            surname_parts = self._profiles[n].surname_parts
             hits: set[str] = set()
             score = 0
             for w in ws:
@@ -389,20 +443,17 @@ class Analyser:
         near = _qualifiers_near(ws, q_head)
         modifier = _modifier_before(ws, q_head)
         scored: list[tuple[int, Speaker]] = []
-        for sp in self._speakers_near(near):
-            heads = {people.role_head(r) for r in sp.roles} - {""}
-            quals: set[str] = set()
-            for r in sp.roles:
-                quals |= people.role_qualifiers(r)
-            exact = q_head in heads
-            synonym = bool(people.expand_role_word(q_head) & heads)
-            if not (exact or synonym):
+        wanted = people.expand_role_word(q_head)
+        holders = {n for h in wanted for n in self._by_head.get(h, ())}
+        nearby = {id(sp) for sp in self._speakers_near(near)}
+        for n in sorted(holders):
+            sp = self.speakers[n]
+            if id(sp) not in nearby:
                 continue
-            if (
-                modifier
-                and modifier not in quals
-                and any(_modifier_before(words(r), people.role_head(r)) for r in sp.roles)
-            ):
+            prof = self._profiles[n]
+            heads, quals = prof.heads, prof.qualifiers
+            exact = q_head in heads
+            if modifier and modifier not in quals and prof.modified:
                 continue  # "the prime minister" is not "Health Minister X"
             overlap = len(near & quals)
             if not exact and near and overlap == 0 and not self._plain_role(sp, near):
@@ -414,7 +465,7 @@ class Analyser:
             # "the financial regulator": no role noun matches, but the qualifiers name one speaker's body.
             if q_head not in _BODIES:
                 return None  # "the regional president" names a person the article does not have
-            by_body = [sp for sp in self._speakers_near(near) if near and near & _qualifiers_of(sp)]
+            by_body = [sp for sp in self._speakers_near(near) if near and near & self._profile(sp).qualifiers]
             if len(by_body) != 1:
                 return None
             scored = [(1, by_body[0])]
@@ -428,15 +479,13 @@ class Analyser:
         if len(scored) > 1 and scored[0][0] == scored[1][0]:
             return None
         chosen = scored[0][1]
-        chosen_quals: set[str] = set()
-        for r in chosen.roles:
-            chosen_quals |= people.role_qualifiers(r)
-        used = {stem(w) for w in q_roles} | (near & chosen_quals)
+        used = {stem(w) for w in q_roles} | (near & self._profile(chosen).qualifiers)
         if "secretary-general" in q_roles:
             used |= {stem("secretary"), stem("general")}
         return chosen, used
 
 
+_COUNTRY_STEMS = frozenset(stem(w) for w in COUNTRY_FORMS)
 _COUNTRYISH = frozenset(stem(w) for w in ("usa", "uk", "eu", "un", "nato", "europe", "russia", "ukraine", "china"))
 
 
@@ -474,14 +523,6 @@ def _role_spelling(word: str) -> str:
         if people.similar(word, noun):
             return noun
     return word
-
-
-def _qualifiers_of(sp: Speaker) -> set[str]:
-    """The content stems of all a speaker's roles, other than the role nouns."""
-    out: set[str] = set()
-    for role in sp.roles:
-        out |= people.role_qualifiers(role)
-    return out
 
 
 def _modifier_before(ws: list[str], head: str) -> str:
