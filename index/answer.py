@@ -31,6 +31,7 @@ from index.text import fold, stem, terms, words
 logger = logging.getLogger(__name__)
 
 MAX_CITED = 3
+EVIDENCE_DEPTH = 100  # how many of the best-ranked passages the evidence checks read
 SPEAKER_BOOST = 1.5
 RELATIVE_CUTOFF = 0.45  # cite further passages only when they score at least this share of the best
 MIN_COVERAGE = 0.3  # share of the question's weighted content the best passage must hold
@@ -57,6 +58,7 @@ class Engine:
         self.speakers: list[Speaker] = list(corpus.speakers)
         self._index = {p.id: i for i, p in enumerate(self.passages)}
         self._roles = {(sp.article_id, sp.name): sp.roles for sp in self.speakers}
+        self._article_sets: dict[str, set[str]] = {}
         docs = [self._doc_terms(p) for p in self.passages]
         self._doc_sets = [set(d) for d in docs]
         self.ranker = Ranker(docs)
@@ -84,8 +86,12 @@ class Engine:
         return sum(1 for p in own if p.article_id == speaker.article_id and self._doc_sets[self._index[p.id]] & stems)
 
     def _articles_with(self, term: str) -> set[str]:
-        """The ids of the articles whose passages use a term."""
-        return {self.passages[d].article_id for d in self.ranker.documents_with(term)}
+        """The ids of the articles whose passages use a term (cached: the index does not change)."""
+        found = self._article_sets.get(term)
+        if found is None:
+            found = {self.passages[d].article_id for d in self.ranker.documents_with(term)}
+            self._article_sets[term] = found
+        return found
 
     @classmethod
     def from_db(cls, db_path: Path | str) -> Engine:
@@ -181,7 +187,7 @@ class Engine:
         for term in q.content:
             weight = q.weights.get(term, 1.0)
             found = {term} | (synonyms(term) & set(q.terms))
-            articles = {self.passages[d].article_id for t in found for d in self.ranker.documents_with(t)}
+            articles = set().union(*(self._articles_with(t) for t in found))
             for article in articles:
                 held[article] = held.get(article, 0.0) + weight
         if not held:
@@ -197,14 +203,15 @@ class Engine:
             return self._abstain(q, f"the article does not name the {' '.join(q.focus_missing)}", closest)
         candidates = ranked
         if q.answer_type in ("count", "when"):
-            candidates = [(i, s) for i, s in ranked if gives_measure(q, self.passages[i].text)]
+            # The evidence checks read text: look at the best-ranked passages only.
+            candidates = [(i, s) for i, s in ranked[:EVIDENCE_DEPTH] if gives_measure(q, self.passages[i].text)]
             counted = [(i, s) for i, s in candidates if self._counts(q, i) or same_tense(q, self.passages[i].text)]
             if _HOW_MANY.search(fold(q.text)):
                 candidates = counted  # "how many X": only a number that counts X answers it
             else:
                 candidates = counted + [c for c in candidates if c not in counted]
         elif q.answer_type == "who" and q.intent != "who_said":
-            candidates = [(i, s) for i, s in ranked if names_someone_new(q, self.passages[i])]
+            candidates = [(i, s) for i, s in ranked[:EVIDENCE_DEPTH] if names_someone_new(q, self.passages[i])]
         if not candidates:
             return self._abstain(q, f"the article gives no {_WHAT[q.answer_type]} for this", closest)
         best, best_score = candidates[0]

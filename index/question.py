@@ -10,6 +10,9 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from rapidfuzz import process
+from rapidfuzz.distance import DamerauLevenshtein
+
 from index import people
 from index.lexicon import CALENDAR_WORDS, IDIOMS, english_rarity, is_english_word, synonyms
 from index.models import Speaker
@@ -148,9 +151,7 @@ class Analyser:
         self.vocabulary = vocabulary  # stem -> document frequency
         self.surface = surface  # folded surface word -> stem, for typo correction
         self.speakers = speakers
-        self._by_length: dict[int, list[str]] = {}
-        for w in surface:
-            self._by_length.setdefault(len(w), []).append(w)
+        self._surface_list = list(surface)
         # Everything about the speakers that questions look up, computed once (archives hold thousands).
         self._profiles = [_Profile.of(sp) for sp in speakers]
         self._position = {id(sp): n for n, sp in enumerate(speakers)}
@@ -164,9 +165,7 @@ class Analyser:
                 self._by_qualifier.setdefault(q, []).append(n)
             for h in prof.heads:
                 self._by_head.setdefault(h, []).append(n)
-        self._name_tokens_by_length: dict[int, list[str]] = {}
-        for t in self._by_token:
-            self._name_tokens_by_length.setdefault(len(t), []).append(t)
+        self._name_token_list = list(self._by_token)
         self._offices_named = set().union(*(p.expanded_heads for p in self._profiles)) if self._profiles else set()
 
     def analyse(self, question: str) -> Query:
@@ -287,11 +286,7 @@ class Analyser:
         return None
 
     def _closest(self, word: str) -> str | None:
-        candidates = []
-        for n in range(len(word) - 2, len(word) + 3):
-            for v in self._by_length.get(n, ()):
-                if people.similar(word, v):
-                    candidates.append(v)
+        candidates = [v for v in _near(word, self._surface_list) if people.similar(word, v)]
         if not candidates:
             return None
         return max(candidates, key=lambda v: (v[:1] == word[:1], self.vocabulary.get(self.surface[v], 0)))
@@ -371,10 +366,9 @@ class Analyser:
             if base in self.surface:
                 return base
         if len(word) >= 4 and not is_english_word(word):
-            for n in range(len(word) - 2, len(word) + 3):
-                for v in self._by_length.get(n, ()):
-                    if people.similar(word, v, shortest=4):
-                        return v
+            for v in _near(word, self._surface_list):
+                if people.similar(word, v, shortest=4):
+                    return v
         return None
 
     def _speakers_near(self, near: set[str]) -> list[Speaker]:
@@ -408,10 +402,9 @@ class Analyser:
             for t in (w, w[:-1] if w.endswith("s") else w):
                 candidates.update(self._by_token.get(t, ()))
             if len(w) >= 4 and not is_english_word(w):
-                for n in range(len(w) - 2, len(w) + 3):
-                    for t in self._name_tokens_by_length.get(n, ()):
-                        if people.similar_name(w, t):
-                            candidates.update(self._by_token[t])
+                for t in _near(w, self._name_token_list):
+                    if people.similar_name(w, t):
+                        candidates.update(self._by_token[t])
         for n in sorted(candidates):
             sp = self.speakers[n]
             name_tokens = self._profiles[n].name_tokens
@@ -497,6 +490,12 @@ _OFFICES = people.expand_role_word("chief") | frozenset(
     "treasurer secretary".split()
 )
 _INDEFINITE = frozenset("a an any every each some another".split())
+
+
+def _near(word: str, choices: list[str]) -> list[str]:
+    """The choices within two edits of a word, nearest first (rapidfuzz scans them in C)."""
+    found = process.extract(word, choices, scorer=DamerauLevenshtein.distance, score_cutoff=2, limit=None)
+    return [choice for choice, _, _ in sorted(found, key=lambda x: (x[1], x[2]))]
 
 
 def _inflections(word: str) -> list[str]:
