@@ -31,6 +31,7 @@ from index.text import fold, stem, terms, words
 logger = logging.getLogger(__name__)
 
 MAX_CITED = 3
+CANDIDATES = 2000  # in a large archive, the answer step weighs only the best-scored passages
 EVIDENCE_DEPTH = 100  # how many of the best-ranked passages the evidence checks read
 SPEAKER_BOOST = 1.5
 RELATIVE_CUTOFF = 0.45  # cite further passages only when they score at least this share of the best
@@ -127,7 +128,7 @@ class Engine:
             return self._abstain(q, "none of the question's words occur in the article", [])
         if q.intent == "speaker" and q.speaker is not None:
             return self._speaker_answer(q, exclude)
-        scores = self._in_best_articles(q, self.ranker.grouped_scores(q.groups))
+        scores = self._in_best_articles(q, self.ranker.grouped_scores(q.groups, limit=CANDIDATES))
         self._definition_boost(q, scores)
         acronym = ACRONYM_Q.search(q.text)
         if acronym:

@@ -151,7 +151,7 @@ class Analyser:
         self.vocabulary = vocabulary  # stem -> document frequency
         self.surface = surface  # folded surface word -> stem, for typo correction
         self.speakers = speakers
-        self._surface_list = list(surface)
+        self._spellings = _Spellings(list(surface))
         # Everything about the speakers that questions look up, computed once (archives hold thousands).
         self._profiles = [_Profile.of(sp) for sp in speakers]
         self._position = {id(sp): n for n, sp in enumerate(speakers)}
@@ -165,7 +165,7 @@ class Analyser:
                 self._by_qualifier.setdefault(q, []).append(n)
             for h in prof.heads:
                 self._by_head.setdefault(h, []).append(n)
-        self._name_token_list = list(self._by_token)
+        self._name_spellings = _Spellings(list(self._by_token))
         self._offices_named = set().union(*(p.expanded_heads for p in self._profiles)) if self._profiles else set()
 
     def analyse(self, question: str) -> Query:
@@ -286,7 +286,7 @@ class Analyser:
         return None
 
     def _closest(self, word: str) -> str | None:
-        candidates = [v for v in _near(word, self._surface_list) if people.similar(word, v)]
+        candidates = [v for v in self._spellings.near(word) if people.similar(word, v)]
         if not candidates:
             return None
         return max(candidates, key=lambda v: (v[:1] == word[:1], self.vocabulary.get(self.surface[v], 0)))
@@ -366,7 +366,7 @@ class Analyser:
             if base in self.surface:
                 return base
         if len(word) >= 4 and not is_english_word(word):
-            for v in _near(word, self._surface_list):
+            for v in self._spellings.near(word):
                 if people.similar(word, v, shortest=4):
                     return v
         return None
@@ -402,7 +402,7 @@ class Analyser:
             for t in (w, w[:-1] if w.endswith("s") else w):
                 candidates.update(self._by_token.get(t, ()))
             if len(w) >= 4 and not is_english_word(w):
-                for t in _near(w, self._name_token_list):
+                for t in self._name_spellings.near(w):
                     if people.similar_name(w, t):
                         candidates.update(self._by_token[t])
         for n in sorted(candidates):
@@ -492,10 +492,25 @@ _OFFICES = people.expand_role_word("chief") | frozenset(
 _INDEFINITE = frozenset("a an any every each some another".split())
 
 
-def _near(word: str, choices: list[str]) -> list[str]:
-    """The choices within two edits of a word, nearest first (rapidfuzz scans them in C)."""
-    found = process.extract(word, choices, scorer=DamerauLevenshtein.distance, score_cutoff=2, limit=None)
-    return [choice for choice, _, _ in sorted(found, key=lambda x: (x[1], x[2]))]
+class _Spellings:
+    """Words grouped by length, to find the ones within two edits of a word (rapidfuzz scans them in C)."""
+
+    def __init__(self, vocabulary: list[str]) -> None:
+        self._by_length: dict[int, list[str]] = {}
+        for w in vocabulary:
+            self._by_length.setdefault(len(w), []).append(w)
+        self._cache: dict[str, list[str]] = {}
+
+    def near(self, word: str) -> list[str]:
+        """The words within two edits of `word`, nearest first."""
+        found = self._cache.get(word)
+        if found is None:
+            choices = [w for n in range(len(word) - 2, len(word) + 3) for w in self._by_length.get(n, ())]
+            hits = process.extract(word, choices, scorer=DamerauLevenshtein.distance, score_cutoff=2, limit=None)
+            found = [choice for choice, _, _ in sorted(hits, key=lambda x: (x[1], x[2]))]
+            if len(self._cache) < 10_000:
+                self._cache[word] = found
+        return found
 
 
 def _inflections(word: str) -> list[str]:

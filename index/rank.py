@@ -154,10 +154,11 @@ class Ranker:
             parts.append(new)
         return np.concatenate(parts), acc
 
-    def grouped_scores(self, groups: list[dict[str, float]]) -> dict[int, float]:
+    def grouped_scores(self, groups: list[dict[str, float]], *, limit: int | None = None) -> dict[int, float]:
         """Score documents per concept: each group (a word and its stand-ins) counts once, at its best term.
 
         A passage that says "war", "conflict" and "hostilities" is not three times about fighting.
+        With `limit`, large results keep only the best `limit` documents (ties with the last included).
         """
         per_group = [self._spans(group) for group in groups]
         k1p1 = self.k1 + 1
@@ -189,7 +190,13 @@ class Ranker:
                 seen[new] = True
                 parts.append(new)
             acc += top  # adding 0.0 leaves every other document's score exactly as it was
-        return _as_dict(np.concatenate(parts) if parts else np.zeros(0, dtype=np.int32), acc)
+        order = np.concatenate(parts) if parts else np.zeros(0, dtype=np.int32)
+        if limit is not None and len(order) > limit:
+            # Keep the `limit` best (and every document tied with the last): the answer step reads these.
+            values = acc[order]
+            kth = np.partition(values, len(values) - limit)[len(values) - limit]
+            order = order[values >= kth]
+        return _as_dict(order, acc)
 
     def top(self, query: dict[str, float], k: int = 10) -> list[tuple[int, float]]:
         """Return the k best (document, score) pairs, best first (ties: lower document first)."""
