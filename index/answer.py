@@ -5,10 +5,14 @@ Data flows one way: Corpus (from the store) -> Engine (analyser + ranker) -> Ans
 
 from __future__ import annotations
 
+import heapq
 import logging
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+
+import numpy as np
 
 from index.evidence import (
     ACRONYM_Q,
@@ -32,7 +36,8 @@ logger = logging.getLogger(__name__)
 
 MAX_CITED = 3
 CANDIDATES = 2000  # in a large archive, the answer step weighs only the best-scored passages
-EVIDENCE_DEPTH = 100  # how many of the best-ranked passages the evidence checks read
+EVIDENCE_DEPTH = 30  # how many of the best-ranked passages the evidence checks read
+BOOST_DEPTH = 300  # how many of the best-scored passages the text-reading boosts look at
 SPEAKER_BOOST = 1.5
 RELATIVE_CUTOFF = 0.45  # cite further passages only when they score at least this share of the best
 MIN_COVERAGE = 0.3  # share of the question's weighted content the best passage must hold
@@ -60,6 +65,10 @@ class Engine:
         self._index = {p.id: i for i, p in enumerate(self.passages)}
         self._roles = {(sp.article_id, sp.name): sp.roles for sp in self.speakers}
         self._article_sets: dict[str, set[str]] = {}
+        self._article_ids = list(self.articles)
+        numbering = {a: n for n, a in enumerate(self._article_ids)}
+        self._article_no = np.array([numbering[p.article_id] for p in self.passages], dtype=np.int32)
+        np.unique(self._article_no[:1])  # NumPy imports its masked arrays on first use: not on a user's time
         docs = [self._doc_terms(p) for p in self.passages]
         self._doc_sets = [set(d) for d in docs]
         self.ranker = Ranker(docs)
@@ -90,7 +99,8 @@ class Engine:
         """The ids of the articles whose passages use a term (cached: the index does not change)."""
         found = self._article_sets.get(term)
         if found is None:
-            found = {self.passages[d].article_id for d in self.ranker.documents_with(term)}
+            numbers = np.unique(self._article_no[self.ranker.documents_array(term)]).tolist()
+            found = {self._article_ids[n] for n in numbers}
             self._article_sets[term] = found
         return found
 
@@ -129,12 +139,14 @@ class Engine:
         if q.intent == "speaker" and q.speaker is not None:
             return self._speaker_answer(q, exclude)
         scores = self._in_best_articles(q, self.ranker.grouped_scores(q.groups, limit=CANDIDATES))
-        self._definition_boost(q, scores)
+        # The boosts below read passage text: in a large archive, only the best-scored passages can gain.
+        readable = scores if len(scores) <= BOOST_DEPTH else heapq.nlargest(BOOST_DEPTH, scores, key=scores.__getitem__)
+        self._definition_boost(q, scores, readable)
         acronym = ACRONYM_Q.search(q.text)
         if acronym:
             # "what does CPA stand for": the passage that spells it out, "Long Name (CPA)".
             spelled = re.compile(rf"\([\s]*{re.escape(acronym.group(1) or acronym.group(2))}[\s]*\)", re.IGNORECASE)
-            for i in scores:
+            for i in readable:
                 if spelled.search(self.passages[i].text):
                     scores[i] *= 10
         # A side named by a speaker's role ("the opposition", "the union") matters when the question asks
@@ -147,7 +159,7 @@ class Engine:
                 if self.passages[i].speaker == favoured.name:
                     scores[i] *= SPEAKER_BOOST
         if q.answer_type == "why":
-            for i in scores:
+            for i in readable:
                 p = self.passages[i]
                 if CAUSAL.search(fold(p.text)):
                     scores[i] *= WHY_BOOST
@@ -261,12 +273,12 @@ class Engine:
         sa, sb = self._doc_sets[a], self._doc_sets[b]
         return bool(sa and sb) and len(sa & sb) / min(len(sa), len(sb)) > 0.8
 
-    def _definition_boost(self, q: Query, scores: dict[int, float]) -> None:
+    def _definition_boost(self, q: Query, scores: dict[int, float], readable: Iterable[int]) -> None:
         """ "How does X define peace?": prefer passages that say what it is ("Peace is ...")."""
         if not DEFINE.search(fold(q.text)):
             return
         asked = [w for w in q.words if stem(w) in q.terms]
-        for i in scores:
+        for i in list(readable):
             if defines(self.passages[i].text, asked):
                 scores[i] *= DEFINITION_BOOST
 
@@ -282,7 +294,7 @@ class Engine:
             return self._abstain(q, f"the article reports nothing {speaker.name} said", [])
         topic = {t: w for t, w in q.terms.items() if t not in q.speaker_words}
         scores = self.ranker.grouped_scores(q.groups) if topic else {}
-        self._definition_boost(q, scores)
+        self._definition_boost(q, scores, list(scores))
         order = {p.id: n for n, p in enumerate(own)}
 
         def key(p: Passage) -> tuple[float, int, int]:
@@ -314,7 +326,7 @@ class Engine:
         if self._is_intro(top):
             following = self._introduced(top)
         elif p.kind == "item" and q.intent == "list":
-            following = [x for x in self.passages if x.article_id == p.article_id and x.list_number == p.list_number]
+            following = self._same_list(top)
         else:
             return None
         following = [f for f in following if f.id not in exclude]
@@ -329,6 +341,21 @@ class Engine:
         return Answer(
             question=q.text, answered=True, hits=tuple(hits[:6]), intent="list", lead=lead, more=tuple(hits[6:])
         )
+
+    def _same_list(self, i: int) -> list[Passage]:
+        """The items of the list that item i belongs to (a list's items stand together)."""
+        p = self.passages[i]
+
+        def same(j: int) -> bool:
+            x = self.passages[j]
+            return x.kind == "item" and x.article_id == p.article_id and x.list_number == p.list_number
+
+        start, end = i, i
+        while start > 0 and same(start - 1):
+            start -= 1
+        while end + 1 < len(self.passages) and same(end + 1):
+            end += 1
+        return self.passages[start : end + 1]
 
     def _introduced(self, i: int) -> list[Passage]:
         """The list items or quote paragraphs an intro paragraph leads into."""

@@ -102,6 +102,11 @@ class Ranker:
         docs: list[int] = self._docs[start:end].tolist()
         return docs
 
+    def documents_array(self, term: str) -> np.ndarray:
+        """Return the documents that contain a term, as a NumPy array (no copy)."""
+        start, end = self._span.get(term, (0, 0))
+        return self._docs[start:end]
+
     def max_idf(self) -> float:
         """Return the IDF a term found in no document would have."""
         return math.log(1.0 + (self.size + 0.5) / 0.5) if self.size else 1.0
