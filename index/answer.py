@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
+from index import lexicon
 from index.evidence import (
     ACRONYM_Q,
     CAUSAL,
@@ -69,6 +70,7 @@ class Engine:
         numbering = {a: n for n, a in enumerate(self._article_ids)}
         self._article_no = np.array([numbering[p.article_id] for p in self.passages], dtype=np.int32)
         np.unique(self._article_no[:1])  # NumPy imports its masked arrays on first use: not on a user's time
+        lexicon.load()
         docs = [self._doc_terms(p) for p in self.passages]
         self._doc_sets = [set(d) for d in docs]
         self.ranker = Ranker(docs)
@@ -174,8 +176,9 @@ class Engine:
             listed = {i: s for i, s in scores.items() if self.passages[i].kind == "item" or self._is_intro(i)}
             if listed:
                 scores = listed
-        ranked = sorted(scores.items(), key=lambda x: (-x[1], x[0]))
-        ranked = [(i, s) for i, s in ranked if self.passages[i].id not in exclude]
+        # Only the best few hundred passages can be cited: rank those (ties: earlier passage first).
+        best = heapq.nsmallest(BOOST_DEPTH, ((-s, i) for i, s in scores.items()))
+        ranked = [(i, -s) for s, i in best if not exclude or self.passages[i].id not in exclude]
         if not ranked:
             return self._abstain(q, "nothing in the article matches the question", [])
         top = self.passages[ranked[0][0]]
@@ -216,9 +219,17 @@ class Engine:
             return self._abstain(q, f"the article does not name the {' '.join(q.focus_missing)}", closest)
         candidates = ranked
         if q.answer_type in ("count", "when"):
-            # The evidence checks read text: look at the best-ranked passages only.
-            candidates = [(i, s) for i, s in ranked[:EVIDENCE_DEPTH] if gives_measure(q, self.passages[i].text)]
-            counted = [(i, s) for i, s in candidates if self._counts(q, i) or same_tense(q, self.passages[i].text)]
+            # The evidence checks read text: look at the best-ranked passages only, and stop once enough
+            # passages give the figure for exactly what was asked.
+            candidates, counted = [], []
+            for i, s in ranked[:EVIDENCE_DEPTH]:
+                if not gives_measure(q, self.passages[i].text):
+                    continue
+                candidates.append((i, s))
+                if self._counts(q, i) or same_tense(q, self.passages[i].text):
+                    counted.append((i, s))
+                    if len(counted) >= MAX_CITED:
+                        break
             if _HOW_MANY.search(fold(q.text)):
                 candidates = counted  # "how many X": only a number that counts X answers it
             else:

@@ -6,8 +6,11 @@ Nothing here names a particular article; it is knowledge any English reader brin
 from __future__ import annotations
 
 import functools
+import gzip
+import json
 import math
 import re
+from importlib import resources
 
 from index.text import stem
 
@@ -272,10 +275,15 @@ def synonyms(term: str) -> frozenset[str]:
 
 @functools.lru_cache(maxsize=1)
 def _english() -> dict[str, int]:
-    """Word frequencies of English (pyspellchecker's dictionary), loaded on first use."""
-    from spellchecker import SpellChecker
+    """Word frequencies of English: pyspellchecker's dictionary file, read directly (no checker object)."""
+    data = (resources.files("spellchecker") / "resources" / "en.json.gz").read_bytes()
+    frequencies: dict[str, int] = json.loads(gzip.decompress(data))
+    return frequencies
 
-    return dict(SpellChecker().word_frequency.dictionary)
+
+def load() -> None:
+    """Read the word frequencies now rather than during someone's first question."""
+    _english()
 
 
 def is_english_word(word: str) -> bool:
