@@ -31,7 +31,7 @@ from index.models import Answer, Article, Hit, Passage, Speaker
 from index.question import Analyser, Query
 from index.rank import Ranker
 from index.store import Corpus, load_corpus
-from index.text import fold, stem, terms, words
+from index.text import STOP_WORDS, fold, stem, terms, words
 
 logger = logging.getLogger(__name__)
 
@@ -66,26 +66,34 @@ class Engine:
         self._index = {p.id: i for i, p in enumerate(self.passages)}
         self._roles = {(sp.article_id, sp.name): sp.roles for sp in self.speakers}
         self._article_sets: dict[str, set[str]] = {}
+        self._speaker_names = [" ".join(words(sp.name)) for sp in self.speakers]
         self._article_ids = list(self.articles)
         numbering = {a: n for n, a in enumerate(self._article_ids)}
         self._article_no = np.array([numbering[p.article_id] for p in self.passages], dtype=np.int32)
         np.unique(self._article_no[:1])  # NumPy imports its masked arrays on first use: not on a user's time
         lexicon.load()
-        docs = [self._doc_terms(p) for p in self.passages]
-        self._doc_sets = [set(d) for d in docs]
+        # Tokenise each passage once: its index terms, and the surface words typo correction looks up.
+        surface: dict[str, str] = {}
+        docs: list[list[str]] = []
+        for p in self.passages:
+            text_words = words(p.text)
+            docs.append(self._doc_terms(p, text_words))
+            for w in text_words:
+                if w not in surface:
+                    surface[w] = stem(w)
+        extra = [*(sp.name for sp in self.speakers), *(r for sp in self.speakers for r in sp.roles)]
+        extra += [a.title for a in self.articles.values()]
+        extra += list({p.lead_in for p in self.passages if p.lead_in})
+        for w in words(" ".join(extra)):
+            if w not in surface:
+                surface[w] = stem(w)
+        # Each passage's distinct terms, as a tuple: a tenth of the memory of a set, and as quick to search
+        # for the handful of words a question has.
+        self._distinct_terms = [tuple(dict.fromkeys(d)) for d in docs]
         self.ranker = Ranker(docs)
         vocabulary = {t: self.ranker.df(t) for t in self.ranker.idf}
-        surface: dict[str, str] = {}
-        for p in self.passages:
-            roles = " ".join(self._roles.get((p.article_id, p.speaker or ""), ()))
-            for w in words(" ".join(filter(None, (p.text, p.speaker, p.lead_in, roles)))):
-                surface.setdefault(w, stem(w))
-        for a in self.articles.values():
-            for w in words(a.title):
-                surface.setdefault(w, stem(w))
-        folded = "\n".join(" ".join(words(" ".join(filter(None, (p.text, p.speaker))))) for p in self.passages)
         self.analyser = Analyser(
-            vocabulary, surface, self.speakers, folded, self._articles_with, self._speaker_passages_with
+            vocabulary, surface, self.speakers, self._has_phrase, self._articles_with, self._speaker_passages_with
         )
         self._spoken: dict[str, list[Passage]] = {}
         for p in self.passages:
@@ -95,7 +103,11 @@ class Engine:
     def _speaker_passages_with(self, speaker: Speaker, stems: set[str]) -> int:
         """How many of a speaker's passages use any of the stems."""
         own = self._spoken.get(speaker.name, [])
-        return sum(1 for p in own if p.article_id == speaker.article_id and self._doc_sets[self._index[p.id]] & stems)
+        return sum(
+            1
+            for p in own
+            if p.article_id == speaker.article_id and any(t in stems for t in self._distinct_terms[self._index[p.id]])
+        )
 
     def _articles_with(self, term: str) -> set[str]:
         """The ids of the articles whose passages use a term (cached: the index does not change)."""
@@ -116,12 +128,30 @@ class Engine:
         """Return the identity of the index this engine was loaded from."""
         return self.corpus.build_id
 
-    def _doc_terms(self, p: Passage) -> list[str]:
+    def _doc_terms(self, p: Passage, text_words: list[str] | None = None) -> list[str]:
         """A passage's index terms: its text plus its speaker's name."""
-        doc = terms(p.text)
+        ws = words(p.text) if text_words is None else text_words
+        doc = [stem(w) for w in ws if w not in STOP_WORDS]
         if p.speaker:
             doc += terms(p.speaker)
         return doc
+
+    def _doc_set(self, i: int) -> set[str]:
+        """The set of a passage's distinct index terms."""
+        return set(self._distinct_terms[i])
+
+    def _has_phrase(self, phrase: list[str]) -> bool:
+        """Tell whether some passage or speaker's name holds these folded words side by side ("green party")."""
+        wanted = " ".join(phrase)
+        if any(wanted in name for name in self._speaker_names):
+            return True
+        stems = [stem(w) for w in phrase if w not in STOP_WORDS]
+        if not stems or any(s not in self.ranker for s in stems):
+            return False
+        docs = self.ranker.documents_array(stems[0])
+        for s in stems[1:]:
+            docs = np.intersect1d(docs, self.ranker.documents_array(s), assume_unique=True)
+        return any(wanted in " ".join(words(self.passages[d].text)) for d in docs.tolist()[:200])
 
     # -- answering -----------------------------------------------------------------------------
 
@@ -257,7 +287,7 @@ class Engine:
 
     def _coverage(self, q: Query, i: int) -> float:
         """Share of the question's content, weighted by how specific each word is, that passage i holds."""
-        doc = self._doc_sets[i]
+        doc = self._distinct_terms[i]
         total = held = 0.0
         for term in q.content:
             weight = q.weights.get(term, 1.0)
@@ -266,7 +296,7 @@ class Engine:
             total += weight
             if term in doc:
                 held += weight * (0.6 if term in q.stand_ins else 1.0)
-            elif synonyms(term) & doc:
+            elif any(t in doc for t in synonyms(term)):
                 held += 0.6 * weight  # a stand-in word is weaker evidence than the word itself
         return held / total if total else 1.0
 
@@ -281,7 +311,7 @@ class Engine:
         return out
 
     def _duplicate(self, a: int, b: int) -> bool:
-        sa, sb = self._doc_sets[a], self._doc_sets[b]
+        sa, sb = self._doc_set(a), self._doc_set(b)
         return bool(sa and sb) and len(sa & sb) / min(len(sa), len(sb)) > 0.8
 
     def _definition_boost(self, q: Query, scores: dict[int, float], readable: Iterable[int]) -> None:

@@ -141,11 +141,11 @@ class Analyser:
         vocabulary: dict[str, int],
         surface: dict[str, str],
         speakers: list[Speaker],
-        folded_text: str = "",
+        has_phrase: Callable[[list[str]], bool] | None = None,
         articles_with: Callable[[str], set[str]] | None = None,
         passages_with: Callable[[Speaker, set[str]], int] | None = None,
     ) -> None:
-        self.folded_text = folded_text  # every passage, folded: to check a name's words stand together
+        self.has_phrase = has_phrase  # do these folded words stand together in some passage?
         self.articles_with = articles_with  # stem -> ids of the articles that use it
         self.passages_with = passages_with  # (speaker, stems) -> how many of their passages use them
         self.vocabulary = vocabulary  # stem -> document frequency
@@ -345,7 +345,7 @@ class Analyser:
                     continue
                 break
             else:
-                if len(known) >= 2 and " ".join(known) not in self.folded_text:
+                if len(known) >= 2 and self.has_phrase is not None and not self.has_phrase(known):
                     out.append(" ".join(tokens))
         return list(dict.fromkeys(out))
 
