@@ -114,11 +114,16 @@ def gives_measure(q: Query, text: str) -> bool:
             # "per month" asks for a rate: the figure must be given per month too.
             units.append(re.compile(rf"\b(?:per|a|every|each)\s+{period.group(1)}\b|\b{_PERIODIC[period.group(1)]}\b"))
     total = sum(q.weights.get(t, 0.0) for t in q.content) or 1.0
+    whole = fold(text)
+    if not pattern.search(whole) or any(not u.search(whole) for u in units):
+        return False  # no figure or time (of the right kind) anywhere in the passage
+    if _share(q, text, total) < PASSAGE_SHARE:
+        return False
     for sentence in SENTENCE.split(text):
         low = fold(sentence)
         if not pattern.search(low) or any(not u.search(low) for u in units):
             continue
-        if _share(q, sentence, total) >= SENTENCE_SHARE and _share(q, text, total) >= PASSAGE_SHARE:
+        if _share(q, sentence, total) >= SENTENCE_SHARE:
             return True
     return False
 
