@@ -33,6 +33,12 @@ logger = logging.getLogger(__name__)
 App: TypeAlias = Application[Any, Any, Any, Any, Any, Any]
 
 RATE_LIMIT_RETRIES = 3  # AIORateLimiter's default is 0: a RetryAfter would drop the message
+# AIORateLimiter's buckets let a full bucket out at once and then refill, so its defaults (30 per 1 s,
+# 20 per 60 s) allow 60 messages in a second and 40 to a group in a minute. A bucket of c refilled at r per
+# second sends at most c + r·t in any t seconds: 10 + 20·1 = 30 a second overall, 1 + 60/3.2 < 20 a minute
+# to a group (Telegram's limits, telegram/constants.py FloodLimit; measured by bench/ with the limiter on).
+OVERALL_BURST, OVERALL_PERIOD = 10, 0.5
+GROUP_BURST, GROUP_PERIOD = 1, 3.2
 INLINE_FLOOD_FACTOR = 3  # inline queries come per keystroke: a larger silent budget than questions
 _TOKEN_IN_TEXT = re.compile(r"\d{3,}:[A-Za-z0-9_-]{20,}")
 _FORMATTER = logging.Formatter()
@@ -125,7 +131,15 @@ def build_application(settings: Settings, engine: Engine, *, index_path: Path | 
         .get_updates_pool_timeout(t)
     )
     if settings.rate_limiter:
-        builder = builder.rate_limiter(AIORateLimiter(max_retries=RATE_LIMIT_RETRIES))
+        builder = builder.rate_limiter(
+            AIORateLimiter(
+                overall_max_rate=OVERALL_BURST,
+                overall_time_period=OVERALL_PERIOD,
+                group_max_rate=GROUP_BURST,
+                group_time_period=GROUP_PERIOD,
+                max_retries=RATE_LIMIT_RETRIES,
+            )
+        )
     if settings.api_base_url:
         file_url = settings.api_base_url.replace("/bot", "/file/bot")
         builder = builder.base_url(settings.api_base_url).base_file_url(file_url)
