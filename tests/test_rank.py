@@ -150,3 +150,32 @@ def test_term_frequency_and_length_matter() -> None:
     ranker = Ranker([["strike"], ["strike", "strike"], ["strike", "port", "city", "quay", "ship", "crane"]])
     scores = ranker.scores({"strike": 1.0})
     assert scores[1] > scores[0] > scores[2]
+
+
+@pytest.mark.parametrize("corpus", CORPORA)
+@pytest.mark.parametrize("question", QUERIES)
+def test_numpy_path_equals_python_path(corpus: str, question: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Large queries take the NumPy path: the same scores and the same top passages as the plain loop."""
+    ranker = RANKERS[corpus]
+    query = {t: 1.0 for t in terms(question)}
+    groups = [{t: 1.0} for t in query]
+    plain = (ranker.scores(query), ranker.grouped_scores(groups), ranker.top(query, 5))
+    monkeypatch.setattr("index.rank.SMALL", 0)
+    vectorised = (ranker.scores(query), ranker.grouped_scores(groups), ranker.top(query, 5))
+    for a, b in zip(plain[:2], vectorised[:2], strict=True):
+        assert a.keys() == b.keys()
+        for doc, score in a.items():
+            assert b[doc] == pytest.approx(score, rel=1e-12)
+    assert [d for d, _ in plain[2]] == [d for d, _ in vectorised[2]]
+
+
+def test_grouped_limit_keeps_the_best(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A limited grouped scoring keeps the best documents (ties with the last included)."""
+    monkeypatch.setattr("index.rank.SMALL", 0)
+    ranker = RANKERS["both"]
+    groups = [{t: 1.0} for t in terms("peace agreement union strike security")]
+    everything = ranker.grouped_scores(groups)
+    best = ranker.grouped_scores(groups, limit=5)
+    assert 5 <= len(best) < len(everything)
+    floor = min(best.values())
+    assert all(score <= floor for doc, score in everything.items() if doc not in best)
