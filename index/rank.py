@@ -96,12 +96,6 @@ class Ranker:
         start, end = self._span.get(term, (0, 0))
         return end - start
 
-    def documents_with(self, term: str) -> list[int]:
-        """Return the documents that contain a term."""
-        start, end = self._span.get(term, (0, 0))
-        docs: list[int] = self._docs[start:end].tolist()
-        return docs
-
     def documents_array(self, term: str) -> np.ndarray:
         """Return the documents that contain a term, as a NumPy array (no copy)."""
         start, end = self._span.get(term, (0, 0))
