@@ -134,7 +134,15 @@ PASSAGE_SHARE = 0.5  # and its passage must hold most of what the question is ab
 
 def _share(q: Query, text: str, total: float) -> float:
     held = set(terms(text))
-    return sum(q.weights.get(t, 0.0) for t in q.content if t in held or synonyms(t) & held) / total
+    return sum(q.weights.get(t, 0.0) for t in q.content if _holds(held, t)) / total
+
+
+def _holds(held: set[str], term: str) -> bool:
+    """A text holds a term: itself, a synonym, or as the head of a compound written apart ("dockers" in
+    "dock workers")."""
+    if term in held or synonyms(term) & held:
+        return True
+    return len(term) >= 6 and any(len(h) >= 4 and term.startswith(h) and len(h) >= 0.6 * len(term) for h in held)
 
 
 def same_tense(q: Query, text: str) -> bool:

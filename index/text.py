@@ -119,6 +119,7 @@ COUNTRY_FORMS: dict[str, str] = {
     "belgian": "belgium", "austrian": "austria", "hungarian": "hungary", "czech": "czechia",
     "romanian": "romania", "portuguese": "portugal", "saudi": "saudi", "european": "europe",
     "african": "africa", "asian": "asia", "belarusian": "belarus", "georgian": "georgia",
+    "martian": "mars", "lunar": "moon", "venusian": "venus", "jovian": "jupiter",
     "venezuelan": "venezuela", "argentinian": "argentina", "argentine": "argentina",
 }  # fmt: skip
 _US = re.compile(r"\bU\.?S\.?(?:A\.?)?(?=\W|$)|\bUnited States(?: of America)?\b|(?i:(?<=\bthe )us\b|^us\b)")
