@@ -26,6 +26,7 @@ from bot.delivery import deliver
 from bot.flood import FloodGate
 from bot.live_index import LiveIndex
 from bot.stats import Stats
+from bot.updates import PerChatUpdateProcessor
 from index.answer import Engine
 
 logger = logging.getLogger(__name__)
@@ -129,6 +130,7 @@ def build_application(settings: Settings, engine: Engine, *, index_path: Path | 
         .get_updates_read_timeout(t)  # added to the long-poll timeout by PTB
         .get_updates_write_timeout(t)
         .get_updates_pool_timeout(t)
+        .concurrent_updates(PerChatUpdateProcessor())
     )
     if settings.rate_limiter:
         builder = builder.rate_limiter(
