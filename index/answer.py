@@ -166,6 +166,9 @@ class Engine:
             return self._abstain(q, f"the article does not mention {q.person_slot.strip()}", [])
         if q.absent_names:
             return self._abstain(q, f"the article does not mention {', '.join(q.absent_names)}", [])
+        silent = self._silent_body(q)
+        if silent:
+            return self._abstain(q, f"the article does not report {silent} saying anything", [])
         if not q.terms and q.intent != "speaker":
             return self._abstain(q, "none of the question's words occur in the article", [])
         if q.intent == "speaker" and q.speaker is not None:
@@ -220,6 +223,24 @@ class Engine:
             if whole_list:
                 return whole_list
         return self._check(q, ranked)
+
+    def _silent_body(self, q: Query) -> str:
+        """ "What did the government say?" when no passage has the government saying anything: its name."""
+        m = _SAID_SLOT.search(fold(q.text))
+        if not m or q.speaker is not None or q.intent == "who_said":
+            return ""
+        slot = [w for w in words(m.group("who")) if w not in STOP_WORDS]
+        if not slot or slot[-1] in ("he", "she", "they", "it"):
+            return ""  # pronouns are follow-ups
+        if not all(stem(w) in self.ranker for w in slot):
+            # "the Spanish government" in an article that never mentions Spain: a body it does not have.
+            return "the " + " ".join(slot) if slot[-1] in _BODY_NOUNS else ""
+        head = slot[-1]
+        said = re.compile(rf"\b{re.escape(head)}s?\b[^.;:]{{0,60}}?\b(?:{_SPEECH})\b")
+        docs = self.ranker.documents_array(stem(head)).tolist()[: EVIDENCE_DEPTH * 10]
+        if any(said.search(fold(self.passages[d].text)) for d in docs):
+            return ""
+        return "the " + " ".join(slot)
 
     def _in_best_articles(self, q: Query, scores: dict[int, float]) -> dict[int, float]:
         """With several articles indexed, keep the passages of the articles that hold most of the question.
@@ -469,5 +490,18 @@ class Engine:
         return self.passages[i] if i is not None else None
 
 
+_SPEECH = (
+    "said|says|say|told|tells|stated|states|announced|announces|added|explained|warned|argued|claimed|wrote|"
+    "insisted|confirmed|denied|replied|responded|commented|declared|promised|welcomed|criticised|criticized|"
+    "offered|proposed|urged|demanded|asked|called|accused|rejected|refused|agreed"
+)
+_BODY_NOUNS = frozenset(
+    "government ministry company union police council court agency authority commission regulator party army "
+    "board committee club bank firm association federation university hospital city state administration".split()
+)
+_SAID_SLOT = re.compile(
+    r"\bwhat\s+(?:did|does|has|have)\s+(?P<who>(?:the|a|an)\s+[\w\s'-]{2,60}?)\s+"
+    r"(?:say|said|tell|told|claim|announce|state|write|reply|respond|add|explain|warn)\b"
+)
 _HOW_MANY = re.compile(r"\bhow\s+many\b")
 _WHAT = {"count": "figure", "when": "time", "who": "name", "why": "reason", "": "answer"}

@@ -418,3 +418,31 @@ def test_ask_json_missing_index(tmp_path: Path) -> None:
     assert result.stdout == ""
     assert result.stderr.startswith("error: ")
     assert "python -m index build" in result.stderr
+
+
+# -- bodies that say nothing -------------------------------------------------------------------------
+
+
+def test_body_reported_speaking_is_answered(port: Engine) -> None:
+    answer = port.answer("what did the transport ministry say")
+    assert answer.answered
+    assert "transport ministry has offered" in answer.hits[0].passage.text
+
+
+@pytest.mark.parametrize(
+    ("question", "reason"),
+    [
+        ("what did the police say about the strike", "the police"),
+        ("what did the spanish government say", "the spanish government"),
+    ],
+)
+def test_body_the_article_lacks_abstains(port: Engine, question: str, reason: str) -> None:
+    answer = port.answer(question)
+    assert not answer.answered
+    assert reason in answer.reason
+
+
+def test_body_mentioned_but_never_speaking_abstains(davos: Engine) -> None:
+    answer = davos.answer("what did the EU say")
+    assert not answer.answered
+    assert "does not report the eu saying anything" in answer.reason
