@@ -235,6 +235,11 @@ HOLDOUTS = (
         (0.70, 0.71, 0.66),
         "water prices, car plant closure, school meals, avalanche: 0.750 untuned (b645985); never tuned on",
     ),
+    HoldoutSet(
+        "holdout5",
+        (0.67, 0.63, 0.77),
+        "waiting lists, festival storm, dam inspection, whale stranding: 0.720 untuned (25a7983); never tuned on",
+    ),
 )
 
 
