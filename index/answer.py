@@ -423,9 +423,11 @@ class Engine:
         """The list items or quote paragraphs an intro paragraph leads into."""
         out: list[Passage] = []
         first = self.passages[i + 1]
-        for p in self.passages[i + 1 :]:
-            if p.article_id != first.article_id or p.kind != first.kind or p.kind == "paragraph":
+        for p in self.passages[i + 1 : i + 1 + 40]:
+            if p.article_id != first.article_id or p.kind != first.kind:
                 break
+            if p.kind == "paragraph" and not p.text.startswith("“"):
+                break  # an unattributed statement still counts while its paragraphs open with a quote mark
             if p.kind == "item" and p.list_number != first.list_number:
                 break
             out.append(p)

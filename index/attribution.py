@@ -56,7 +56,8 @@ def outside_quotes(text: str) -> str:
 
 
 _STATEMENT_BY = re.compile(
-    rf"(?:The\s+)?(?P<org>{people.CAP_RUN.pattern})\s+(?:said|says|stated|announced|added|wrote)\b"
+    rf"(?:The\s+)?(?P<org>{people.CAP_RUN.pattern}|(?<=The\s)[a-z][\w’'-]+(?:\s+[a-z][\w’'-]+)?)"
+    r"\s+(?:said|says|stated|announced|added|wrote)\b"
 )
 
 
@@ -93,6 +94,8 @@ def find_people(texts: list[str]) -> Registry:
         last = re.split(r"(?<=[.!?])\s+", text)[-1]
         org = _STATEMENT_BY.match(last)
         name = org.group("org") if org else ""
+        if name[:1].islower():
+            name = "The " + name  # "The navy said in a statement:" -> the speaker "The navy"
         if (
             name
             and not people.split_name(name)
