@@ -30,7 +30,9 @@ TIME = re.compile(
 )
 # What a "how much/many ..." question measures, by the words it uses (general English).
 _MONEY = re.compile(
-    r"[€$£¥]|\b(?:euros?|dollars?|pounds?|francs?|yen|yuan|rubles?|roubles?|hryvnias?|cents?|usd|eur)\b"
+    r"[€$£¥₹₽₺₩₪]|\b(?:euros?|dollars?|pounds?|francs?|yen|yuan|renminbi|rubles?|roubles?|hryvnias?|cents?|pence|"
+    r"kroner|kronor|kronur|krona|krone|crowns?|zloty|zlotys|forints?|koruna|korun|lira|lire|rupees?|pesos?|reais|"
+    r"real|rand|won|shekels?|dinars?|dirhams?|baht|ringgit|lei|leu|levs?|usd|eur|gbp|chf|sek|nok|dkk|pln)\b"
 )
 DIMENSIONS: tuple[tuple[frozenset[str], re.Pattern[str]], ...] = (
     (frozenset("weigh weighs weight heavy heavier mass".split()),
