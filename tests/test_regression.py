@@ -5,10 +5,10 @@ Each line of fixtures/questions.jsonl is {"article", "q", "kind", "gold_any"}. A
 an unanswerable one (offtopic, near_offtopic: empty gold_any) is right when the engine abstains.
 
 Sets: fixtures/questions.jsonl (64 questions over three articles, two of which the engine was
-built on) and four holdout sets, fixtures/holdout*/ (four articles and 100 questions each, written for
+built on) and five holdout sets, fixtures/holdout*/ (four articles and 100 questions each, written for
 measuring by people who did not build the engine; see HOLDOUTS). Each was measured once, untuned, when
-written; the engine was then improved on the misses of the first three with general rules, so those are
-regression sets now, and holdout4 is the generalisation figure.
+written: those first figures are the generalisation estimate. The engine was then improved with general
+rules on their misses, so all are regression sets now; a fresh set is the only honest measure again.
 Each article gets its own index.
 Run with `-s` to see the per-kind tables and the misses.
 """
@@ -212,8 +212,9 @@ class HoldoutSet:
         return load_questions(self.folder / "questions.jsonl")
 
 
-# Each set was measured once, untuned, when written; then the engine was improved on the misses of the first three
-# with general rules, so those are regression sets now. Floors sit about 0.05 below what the engine achieves.
+# Each set was measured once, untuned, when written (0.770, 0.790, 0.720, 0.750, 0.720); the misses of the first
+# three and the last then drove general fixes, and those of the fourth were read, so all are regression sets now.
+# Floors sit about 0.05 below what the engine achieves.
 HOLDOUTS = (
     HoldoutSet(
         "holdout",
@@ -233,12 +234,12 @@ HOLDOUTS = (
     HoldoutSet(
         "holdout4",
         (0.70, 0.71, 0.66),
-        "water prices, car plant closure, school meals, avalanche: 0.750 untuned (b645985); never tuned on",
+        "water prices, car plant closure, school meals, avalanche: 0.750 untuned (b645985); its misses were read",
     ),
     HoldoutSet(
         "holdout5",
-        (0.67, 0.63, 0.77),
-        "waiting lists, festival storm, dam inspection, whale stranding: 0.720 untuned (25a7983); never tuned on",
+        (0.72, 0.70, 0.77),
+        "waiting lists, festival storm, dam inspection, whale stranding: 0.720 untuned (25a7983); 0.770 since",
     ),
 )
 
