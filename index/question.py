@@ -98,7 +98,7 @@ class _Profile:
             for r in sp.roles
         )
         return cls(
-            name_tokens=tuple(t for t in words(sp.name) if len(t) > 1),
+            name_tokens=tuple(t for t in words(sp.name) if len(t) > 1 and t not in STOP_WORDS),
             surname_parts=frozenset(words(sp.name.split()[-1])),
             heads=heads,
             expanded_heads=frozenset().union(*(people.expand_role_word(h) for h in heads)) if heads else frozenset(),
@@ -411,6 +411,7 @@ class Analyser:
             surname_parts = self._profiles[n].surname_parts
             hits: set[str] = set()
             score = 0
+            surname_hit = False
             for w in ws:
                 for t in name_tokens:
                     # Names tolerate one typo from four letters on ("rute" for Rutte): they are rare words.
@@ -418,7 +419,8 @@ class Analyser:
                     if w == t or typo or (w.endswith("s") and w[:-1] == t):
                         hits.add(stem(w))
                         score += 2 if t in surname_parts else 1
-            named = hits and any(t in surname_parts for t in name_tokens) and score >= 2
+                        surname_hit = surname_hit or t in surname_parts
+            named = surname_hit and score >= 2  # a first name alone ("Mark") does not name someone
             if named and (best is None or score > best[0]):
                 best = (score, sp, hits)
         return (best[1], best[2]) if best else None
