@@ -446,3 +446,42 @@ def test_body_mentioned_but_never_speaking_abstains(davos: Engine) -> None:
     answer = davos.answer("what did the EU say")
     assert not answer.answered
     assert "does not report the eu saying anything" in answer.reason
+
+
+STATEMENT_ARTICLE = """Whales stranded on the coast
+
+    Forty pilot whales stranded on Kjelsand beach on Sunday, and volunteers kept them wet until the tide returned.
+
+    The navy said in a statement:
+
+    “No sonar was used within 140 kilometres of the coast during the exercise.
+
+    “We will share our records with the researchers.”
+
+    Mayor Tove Rasmussen said the town had learned about the exercise from the newspapers.
+
+    01.10.2028 09:00
+"""
+
+
+@pytest.fixture(scope="module")
+def statement(tmp_path_factory: pytest.TempPathFactory) -> Engine:
+    folder = tmp_path_factory.mktemp("statement")
+    (folder / "2028-10-01-whales.txt").write_text(STATEMENT_ARTICLE, encoding="utf-8")
+    build([folder], folder / "index.db")
+    return Engine.from_db(folder / "index.db")
+
+
+def test_a_body_speaks_through_its_statement(statement: Engine) -> None:
+    answer = statement.answer("what did the navy say")
+    assert answer.answered
+    assert answer.hits[0].passage.text.startswith("No sonar was used")
+    assert answer.hits[0].passage.speaker == "The navy"
+
+
+def test_the_word_the_does_not_name_a_body(statement: Engine) -> None:
+    q = statement.analyser.analyse("who said the town found out from the papers")
+    assert q.speaker is None
+    answer = statement.answer("who said the town found out from the papers")
+    assert answer.answered
+    assert "learned about the exercise" in answer.hits[0].passage.text
