@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import subprocess
 import sys
 import threading
 from collections.abc import Callable, Iterator
@@ -15,6 +17,18 @@ from index.answer import Engine
 from index.build import DEFAULT_ARTICLES, build
 
 FIXTURES = Path(__file__).parent / "fixtures"
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def start_bot_process(cwd: Path, env: dict[str, str]) -> subprocess.Popen[str]:
+    """Start `python -m bot` with exactly these settings: none inherited from the developer's environment."""
+    from bot.config import SETTINGS
+
+    clean = {k: v for k, v in os.environ.items() if not any(k == s.name for s in SETTINGS)}
+    return subprocess.Popen(
+        [sys.executable, "-m", "bot"], cwd=cwd, env={**clean, "PYTHONPATH": str(ROOT), **env},
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
 
 
 @pytest.fixture(scope="session")

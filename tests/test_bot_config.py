@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import start_bot_process
 
 from bot.app import RedactToken, setup_logging
 from bot.config import SETTINGS, ConfigError, Settings, read_settings
@@ -105,11 +106,7 @@ def test_python_m_bot_with_a_token_polls_and_never_logs_the_token(tmp_path: Path
     fake = FakeBotAPI().start()
     env = {"TELEGRAM_BOT_TOKEN": FAKE_TOKEN, "TELEGRAM_API_BASE_URL": fake.base_url, "LOG_LEVEL": "DEBUG",
            "INDEX_DB": str(tmp_path / "index.db")}  # fmt: skip
-    clean = {k: v for k, v in os.environ.items() if not any(k == s.name for s in SETTINGS)}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "bot"], cwd=tmp_path, env={**clean, "PYTHONPATH": str(ROOT), **env},
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )  # fmt: skip
+    proc = start_bot_process(tmp_path, env)
     try:
         fake.wait_for(lambda: fake.commands, timeout=30)
         fake.push_text(9, "what did Trump say?")

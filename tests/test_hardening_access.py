@@ -9,19 +9,16 @@ from __future__ import annotations
 
 import ast
 import logging
-import os
 import signal
 import sqlite3
-import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from conftest import PollingBot
+from conftest import PollingBot, start_bot_process
 from fake_bot_api import TOKEN, FakeBotAPI, Fault
 
 from bot.app import RedactToken
-from bot.config import SETTINGS
 from bot.format import HELP
 from bot.stats import Stats, top_topics
 from index.answer import Engine
@@ -41,11 +38,7 @@ def test_token_in_no_log_at_debug_through_faults_errors_and_hostile_text(tmp_pat
     build([DEFAULT_ARTICLES], db)
     env = {"TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_BASE_URL": fake.base_url, "LOG_LEVEL": "DEBUG",
            "INDEX_DB": str(db), "TELEGRAM_TIMEOUT": "0.5", "ADMIN_USER_IDS": str(ADMIN)}  # fmt: skip
-    clean = {k: v for k, v in os.environ.items() if not any(k == s.name for s in SETTINGS)}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "bot"], cwd=tmp_path, env={**clean, "PYTHONPATH": str(ROOT), **env},
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )  # fmt: skip
+    proc = start_bot_process(tmp_path, env)
     try:
         fake.wait_for(lambda: fake.commands, timeout=30)
         for fault in (Fault("sendMessage", status=500), Fault("sendMessage", drop=True),
