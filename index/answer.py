@@ -5,10 +5,9 @@ Data flows one way: Corpus (from the store) -> Engine (analyser + ranker) -> Ans
 
 from __future__ import annotations
 
-import heapq
 import logging
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,9 +19,9 @@ from index.evidence import (
     CAUSAL,
     DEFINE,
     STANCE,
+    Measure,
     counts_the_noun,
     defines,
-    gives_measure,
     names_someone_new,
     same_tense,
 )
@@ -66,10 +65,12 @@ class Engine:
         self._index = {p.id: i for i, p in enumerate(self.passages)}
         self._roles = {(sp.article_id, sp.name): sp.roles for sp in self.speakers}
         self._article_sets: dict[str, set[str]] = {}
+        self._causes: dict[int, bool] = {}
+        self._article_arrays: dict[str, np.ndarray] = {}
         self._speaker_names = [" ".join(words(sp.name)) for sp in self.speakers]
         self._article_ids = list(self.articles)
-        numbering = {a: n for n, a in enumerate(self._article_ids)}
-        self._article_no = np.array([numbering[p.article_id] for p in self.passages], dtype=np.int32)
+        self._article_number = {a: n for n, a in enumerate(self._article_ids)}
+        self._article_no = np.array([self._article_number[p.article_id] for p in self.passages], dtype=np.int32)
         np.unique(self._article_no[:1])  # NumPy imports its masked arrays on first use: not on a user's time
         lexicon.load()
         # Tokenise each passage once: its index terms, and the surface words typo correction looks up.
@@ -95,27 +96,33 @@ class Engine:
         self.analyser = Analyser(
             vocabulary, surface, self.speakers, self._has_phrase, self._articles_with, self._speaker_passages_with
         )
-        self._spoken: dict[str, list[Passage]] = {}
-        for p in self.passages:
+        # Each speaker's passages (numbers), by article and name: one person per article.
+        self._spoken: dict[tuple[str, str], list[int]] = {}
+        for i, p in enumerate(self.passages):
             if p.speaker:
-                self._spoken.setdefault(p.speaker, []).append(p)
+                self._spoken.setdefault((p.article_id, p.speaker), []).append(i)
+
+    def _own(self, speaker: Speaker) -> list[int]:
+        """The numbers of the passages a speaker says, in article order."""
+        return self._spoken.get((speaker.article_id, speaker.name), [])
 
     def _speaker_passages_with(self, speaker: Speaker, stems: set[str]) -> int:
         """How many of a speaker's passages use any of the stems."""
-        own = self._spoken.get(speaker.name, [])
-        return sum(
-            1
-            for p in own
-            if p.article_id == speaker.article_id and any(t in stems for t in self._distinct_terms[self._index[p.id]])
-        )
+        return sum(1 for i in self._own(speaker) if any(t in stems for t in self._distinct_terms[i]))
 
     def _articles_with(self, term: str) -> set[str]:
         """The ids of the articles whose passages use a term (cached: the index does not change)."""
         found = self._article_sets.get(term)
         if found is None:
-            numbers = np.unique(self._article_no[self.ranker.documents_array(term)]).tolist()
-            found = {self._article_ids[n] for n in numbers}
+            found = {self._article_ids[n] for n in self._article_numbers(term).tolist()}
             self._article_sets[term] = found
+        return found
+
+    def _article_numbers(self, term: str) -> np.ndarray:
+        """The numbers of the articles whose passages use a term, ascending (cached)."""
+        found = self._article_arrays.get(term)
+        if found is None:
+            found = self._article_arrays[term] = np.unique(self._article_no[self.ranker.documents_array(term)])
         return found
 
     @classmethod
@@ -173,9 +180,9 @@ class Engine:
             return self._abstain(q, "none of the question's words occur in the article", [])
         if q.intent == "speaker" and q.speaker is not None:
             return self._speaker_answer(q, exclude)
-        scores = self._in_best_articles(q, self.ranker.grouped_scores(q.groups, limit=CANDIDATES))
+        scores = self.ranker.grouped_scores(q.groups, limit=CANDIDATES, keep=self._best_articles(q))
         # The boosts below read passage text: in a large archive, only the best-scored passages can gain.
-        readable = scores if len(scores) <= BOOST_DEPTH else heapq.nlargest(BOOST_DEPTH, scores, key=scores.__getitem__)
+        readable = scores if len(scores) <= BOOST_DEPTH else [i for i, _ in _best_first(scores, BOOST_DEPTH)]
         self._definition_boost(q, scores, readable)
         acronym = ACRONYM_Q.search(q.text)
         if acronym:
@@ -196,7 +203,7 @@ class Engine:
         if q.answer_type == "why":
             for i in readable:
                 p = self.passages[i]
-                if CAUSAL.search(fold(p.text)):
+                if self._causal(i):
                     scores[i] *= WHY_BOOST
                 elif (p.kind == "item" and not CAUSAL.search(fold(p.lead_in or ""))) or self._is_intro(i):
                     scores[i] /= WHY_BOOST  # a listed demand, or a list's lead-in, states what, not why
@@ -210,19 +217,26 @@ class Engine:
             if listed:
                 scores = listed
         # Only the best few hundred passages can be cited: rank those (ties: earlier passage first).
-        best = heapq.nsmallest(BOOST_DEPTH, ((-s, i) for i, s in scores.items()))
-        ranked = [(i, -s) for s, i in best if not exclude or self.passages[i].id not in exclude]
+        ranked = [
+            (i, s) for i, s in _best_first(scores, BOOST_DEPTH) if not exclude or self.passages[i].id not in exclude
+        ]
         if not ranked:
             return self._abstain(q, "nothing in the article matches the question", [])
-        top = self.passages[ranked[0][0]]
         if q.intent == "list" or (
             self._is_intro(ranked[0][0])
-            and (q.answer_type == "" or (q.answer_type == "why" and CAUSAL.search(fold(top.text))))
+            and (q.answer_type == "" or (q.answer_type == "why" and self._causal(ranked[0][0])))
         ):
             whole_list = self._list_answer(q, ranked, exclude)
             if whole_list:
                 return whole_list
         return self._check(q, ranked)
+
+    def _causal(self, i: int) -> bool:
+        """Tell whether passage i gives a reason ("because", "in order to"); remembered once read."""
+        found = self._causes.get(i)
+        if found is None:
+            found = self._causes[i] = bool(CAUSAL.search(fold(self.passages[i].text)))
+        return found
 
     def _silent_body(self, q: Query) -> str:
         """ "What did the government say?" when no passage has the government saying anything: its name."""
@@ -242,26 +256,29 @@ class Engine:
             return ""
         return "the " + " ".join(slot)
 
-    def _in_best_articles(self, q: Query, scores: dict[int, float]) -> dict[int, float]:
-        """With several articles indexed, keep the passages of the articles that hold most of the question.
+    def _best_articles(self, q: Query) -> Callable[[np.ndarray], np.ndarray] | None:
+        """With several articles indexed, a filter keeping the passages of the articles that hold most of the
+        question (None when every passage may answer).
 
         "Which regions would Ukraine give up?" belongs to the article about Ukraine, not to one that
         happens to mention a "Regional Court".
         """
-        if len(self.articles) < 2 or not scores:
-            return scores
-        held: dict[str, float] = {}
+        if len(self.articles) < 2:
+            return None
+        held = np.zeros(len(self._article_ids))
         for term in q.content:
-            weight = q.weights.get(term, 1.0)
-            found = {term} | (synonyms(term) & set(q.terms))
-            articles = set().union(*(self._articles_with(t) for t in found))
-            for article in articles:
-                held[article] = held.get(article, 0.0) + weight
-        if not held:
-            return scores
-        best = max(held.values())
-        keep = {a for a, h in held.items() if h >= 0.8 * best}
-        return {i: s for i, s in scores.items() if self.passages[i].article_id in keep}
+            found = [t for t in {term} | (synonyms(term) & set(q.terms)) if t in self.ranker]
+            if found:
+                numbers = [self._article_numbers(t) for t in found]
+                held[numbers[0] if len(numbers) == 1 else np.unique(np.concatenate(numbers))] += q.weights.get(
+                    term, 1.0
+                )
+        best = held.max()
+        if best <= 0.0:
+            return None
+        allowed = held >= 0.8 * best
+        article_no = self._article_no
+        return lambda docs: allowed[article_no[docs]]
 
     def _check(self, q: Query, ranked: list[tuple[int, float]]) -> Answer:
         """Apply the evidence checks, then cite the best passages."""
@@ -273,8 +290,9 @@ class Engine:
             # The evidence checks read text: look at the best-ranked passages only, and stop once enough
             # passages give the figure for exactly what was asked.
             candidates, counted = [], []
+            measure = Measure(q)
             for i, s in ranked[:EVIDENCE_DEPTH]:
-                if not gives_measure(q, self.passages[i].text):
+                if not measure.given_by(self.passages[i].text, self._distinct_terms[i]):
                     continue
                 candidates.append((i, s))
                 if self._counts(q, i) or same_tense(q, self.passages[i].text):
@@ -304,6 +322,11 @@ class Engine:
         if not m:
             return False
         noun = self.analyser.term_for(m.group(1)) or stem(m.group(1))
+        # A passage that never uses the noun (or a word for it) cannot count it: skip reading its figures.
+        doc = self._distinct_terms[i]
+        kin = synonyms(noun)
+        if noun not in doc and not any(t in kin or (len(t) >= 4 and noun.startswith(t)) for t in doc):
+            return False
         return counts_the_noun(q, self.passages[i].text, noun)
 
     def _coverage(self, q: Query, i: int) -> float:
@@ -347,11 +370,7 @@ class Engine:
     def _speaker_answer(self, q: Query, exclude: frozenset[str]) -> Answer:
         speaker = q.speaker
         assert speaker is not None
-        own = [
-            p
-            for p in self._spoken.get(speaker.name, [])
-            if p.article_id == speaker.article_id and not self._is_intro(self._index[p.id])
-        ]
+        own = [self.passages[i] for i in self._own(speaker) if not self._is_intro(i)]
         if not own:
             return self._abstain(q, f"the article reports nothing {speaker.name} said", [])
         topic = {t: w for t, w in q.terms.items() if t not in q.speaker_words}
@@ -468,7 +487,7 @@ class Engine:
             sp = self.find_speaker(name)
             if sp is None:
                 return None, []
-            return sp, [p for p in self._spoken.get(sp.name, []) if p.kind == "quote" and p.article_id == sp.article_id]
+            return sp, [self.passages[i] for i in self._own(sp) if self.passages[i].kind == "quote"]
         return None, [p for p in self.passages if p.kind == "quote"]
 
     def issues(self) -> list[Issue]:
@@ -507,3 +526,15 @@ _SAID_SLOT = re.compile(
 )
 _HOW_MANY = re.compile(r"\bhow\s+many\b")
 _WHAT = {"count": "figure", "when": "time", "who": "name", "why": "reason", "": "answer"}
+
+
+def _best_first(scores: dict[int, float], n: int) -> list[tuple[int, float]]:
+    """The n best (passage, score) pairs, best first; ties: the earlier passage first."""
+    docs = np.fromiter(scores.keys(), dtype=np.int64, count=len(scores))
+    values = np.fromiter(scores.values(), dtype=np.float64, count=len(scores))
+    if len(docs) > n:  # keep the n best and every passage tied with the n-th, then order those
+        kth = np.partition(values, len(values) - n)[len(values) - n]
+        keep = values >= kth
+        docs, values = docs[keep], values[keep]
+    order = np.lexsort((docs, -values))[:n]
+    return list(zip(docs[order].tolist(), values[order].tolist(), strict=True))

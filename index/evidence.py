@@ -5,14 +5,16 @@ Pure functions of a question and a passage's text; general English only.
 
 from __future__ import annotations
 
+import bisect
 import re
+from collections.abc import Iterable
 from typing import Protocol
 
 from index import people
 from index.lexicon import synonyms
 from index.models import Passage
 from index.question import Query, focus_words
-from index.text import fold, stem, terms, words
+from index.text import fold, placed_terms, stem, terms, words
 
 NUMBER = re.compile(
     r"(?<![\d.,])(?!(?:19|20)\d\d\b)\d|\b(?:two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
@@ -98,45 +100,59 @@ _TIME_UNIT = re.compile(r"[\d.,]*\s*(?:seconds?|minutes?|hours?|days?|weeks?|mon
 SENTENCE = re.compile(r"(?<=[.!?;])\s+(?=[A-Z“\d])")
 
 
+class Measure:
+    """What a "how many / when" question asks for, worked out once: then `given_by` reads each passage."""
+
+    def __init__(self, q: Query) -> None:
+        self.q = q
+        self.pattern = TIME if q.answer_type == "when" else NUMBER
+        self.units: list[_Searcher] = []
+        asked = fold(q.text)
+        if q.answer_type == "count":
+            self.units = [unit for dim, unit in DIMENSIONS if dim & set(q.words)]
+            how = re.search(r"\bhow\s+(\w+)", asked)
+            if how and how.group(1) in HOW_DIMENSIONS:
+                self.units.append(HOW_DIMENSIONS[how.group(1)])
+            if re.search(r"\bhow\s+(?:much|many)\b", asked) and not re.search(
+                r"\bhow\s+(?:much|many)\s+(?:time|days?|weeks?|months?|years?|hours?|minutes?)\b", asked
+            ):
+                self.units.append(_NOT_ONLY_DURATIONS)
+            period = _PER_PERIOD.search(asked)
+            if period:
+                # "per month" asks for a rate: the figure must be given per month too.
+                rate = rf"\b(?:per|a|every|each)\s+{period.group(1)}\b|\b{_PERIODIC[period.group(1)]}\b"
+                self.units.append(re.compile(rate))
+        self.total = sum(q.weights.get(t, 0.0) for t in q.content) or 1.0
+
+    def _figure_in(self, low: str) -> bool:
+        return bool(self.pattern.search(low)) and all(u.search(low) for u in self.units)
+
+    def given_by(self, text: str, held: Iterable[str] | None = None) -> bool:
+        """Tell whether a passage's text gives the figure or time asked for, in a sentence about the question.
+
+        `held`: the passage's index terms, when the caller has them (else they are read from the text).
+        """
+        if self._share(set(terms(text) if held is None else held)) < PASSAGE_SHARE:
+            return False  # the passage is not about what the question is about
+        if not self._figure_in(fold(text)):
+            return False  # no figure or time (of the right kind) anywhere in the passage
+        return any(
+            self._figure_in(fold(sentence)) and self._share(set(terms(sentence))) >= SENTENCE_SHARE
+            for sentence in SENTENCE.split(text)
+        )
+
+    def _share(self, held: set[str]) -> float:
+        q = self.q
+        return sum(q.weights.get(t, 0.0) for t in q.content if _holds(held, t)) / self.total
+
+
 def gives_measure(q: Query, text: str) -> bool:
     """Tell whether a passage's text gives the figure or time asked for, in a sentence about the question."""
-    pattern = TIME if q.answer_type == "when" else NUMBER
-    units: list[_Searcher] = []
-    if q.answer_type == "count":
-        units = [unit for dim, unit in DIMENSIONS if dim & set(q.words)]
-        how = re.search(r"\bhow\s+(\w+)", fold(q.text))
-        if how and how.group(1) in HOW_DIMENSIONS:
-            units.append(HOW_DIMENSIONS[how.group(1)])
-        if re.search(r"\bhow\s+(?:much|many)\b", fold(q.text)) and not re.search(
-            r"\bhow\s+(?:much|many)\s+(?:time|days?|weeks?|months?|years?|hours?|minutes?)\b", fold(q.text)
-        ):
-            units.append(_NOT_ONLY_DURATIONS)
-        period = _PER_PERIOD.search(fold(q.text))
-        if period:
-            # "per month" asks for a rate: the figure must be given per month too.
-            units.append(re.compile(rf"\b(?:per|a|every|each)\s+{period.group(1)}\b|\b{_PERIODIC[period.group(1)]}\b"))
-    total = sum(q.weights.get(t, 0.0) for t in q.content) or 1.0
-    whole = fold(text)
-    if not pattern.search(whole) or any(not u.search(whole) for u in units):
-        return False  # no figure or time (of the right kind) anywhere in the passage
-    if _share(q, text, total) < PASSAGE_SHARE:
-        return False
-    for sentence in SENTENCE.split(text):
-        low = fold(sentence)
-        if not pattern.search(low) or any(not u.search(low) for u in units):
-            continue
-        if _share(q, sentence, total) >= SENTENCE_SHARE:
-            return True
-    return False
+    return Measure(q).given_by(text)
 
 
 SENTENCE_SHARE = 0.25  # the sentence giving the figure or time must be about the question
 PASSAGE_SHARE = 0.5  # and its passage must hold most of what the question is about
-
-
-def _share(q: Query, text: str, total: float) -> float:
-    held = set(terms(text))
-    return sum(q.weights.get(t, 0.0) for t in q.content if _holds(held, t)) / total
 
 
 def _holds(held: set[str], term: str) -> bool:
@@ -167,11 +183,19 @@ def counts_the_noun(q: Query, text: str, noun: str) -> bool:
     low = fold(text)
     if _VOTES.search(fold(q.text)) and _TALLY.search(low):
         return True  # "how many voted for it": "voted 31 to 12" is the count
+    placed: list[tuple[int, str]] | None = None
     for n in NUMBER.finditer(low):
-        after = low[n.end() : n.end() + 50]
-        if re.match(r"[\d.,]*\s*(?:%|percent|per\s+cent)", after):
+        if re.match(r"[\d.,]*\s*(?:%|percent|per\s+cent)", low[n.end() : n.end() + 20]):
             continue  # "81 percent of the members" is a share, not a count
-        following = [t for t in terms(after) if t not in _MAGNITUDES][:2]
+        if placed is None:
+            placed = placed_terms(low)  # read the words once, for every figure in the passage
+        # The first two words (not "thousand", "more than") that start within 50 characters of the number.
+        following: list[str] = []
+        for start, term in placed[bisect.bisect_left(placed, (n.end(), "")) :]:
+            if start >= n.end() + 50 or len(following) == 2:
+                break
+            if term not in _MAGNITUDES:
+                following.append(term)
         if noun in following or synonyms(noun) & set(following):
             return True
         # "3,200 dock workers" counts "dockers": a compound written as two words.

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
+from collections.abc import Callable
 
 import numpy as np
 from rank_bm25 import BM25Okapi
@@ -154,11 +155,18 @@ class Ranker:
             parts.append(new)
         return np.concatenate(parts), acc
 
-    def grouped_scores(self, groups: list[dict[str, float]], *, limit: int | None = None) -> dict[int, float]:
+    def grouped_scores(
+        self,
+        groups: list[dict[str, float]],
+        *,
+        limit: int | None = None,
+        keep: Callable[[np.ndarray], np.ndarray] | None = None,
+    ) -> dict[int, float]:
         """Score documents per concept: each group (a word and its stand-ins) counts once, at its best term.
 
         A passage that says "war", "conflict" and "hostilities" is not three times about fighting.
-        With `limit`, large results keep only the best `limit` documents (ties with the last included).
+        `keep` maps an array of document numbers to a boolean mask of those that may be returned; it is
+        applied before `limit`, which keeps only the best `limit` documents (ties with the last included).
         """
         per_group = [self._spans(group) for group in groups]
         k1p1 = self.k1 + 1
@@ -173,6 +181,9 @@ class Ranker:
                             best[doc] = score
                 for doc, score in best.items():
                     out[doc] += score
+            if keep is not None and out:
+                mask = keep(np.fromiter(out, dtype=np.int64, count=len(out))).tolist()
+                return {doc: score for (doc, score), kept in zip(out.items(), mask, strict=True) if kept}
             return dict(out)
         acc = np.zeros(self.size)
         seen = np.zeros(self.size, dtype=bool)
@@ -191,6 +202,8 @@ class Ranker:
                 parts.append(new)
             acc += top  # adding 0.0 leaves every other document's score exactly as it was
         order = np.concatenate(parts) if parts else np.zeros(0, dtype=np.int32)
+        if keep is not None and len(order):
+            order = order[keep(order)]
         if limit is not None and len(order) > limit:
             # Keep the `limit` best (and every document tied with the last): the answer step reads these.
             values = acc[order]

@@ -124,6 +124,8 @@ COUNTRY_FORMS: dict[str, str] = {
 }  # fmt: skip
 _US = re.compile(r"\bU\.?S\.?(?:A\.?)?(?=\W|$)|\bUnited States(?: of America)?\b|(?i:(?<=\bthe )us\b|^us\b)")
 
+# Every text _US can change holds one of these (a quick test: _US itself is slow on long texts).
+_US_HINT = re.compile(r"[Uu]\.?[Ss](?:\.?A|\b)|United States")
 _WORD = re.compile(r"\d+(?:[.,]\d+)*%?|[^\W\d_]+(?:'[^\W\d_]+)?", re.UNICODE)
 
 
@@ -146,25 +148,35 @@ def _cached_words(text: str) -> tuple[str, ...]:
 def _words(text: str) -> list[str]:
     out: list[str] = []
     # normalise() is idempotent, so the text is folded without normalising it a second time.
-    for raw in _WORD.findall(_fold_normalised(_US.sub("USA", normalise(text)))):
-        if raw[0].isdigit():
-            percent = raw.endswith("%")
-            raw = raw.rstrip("%")
-            # 41,000 -> 41000 ; 6.5 stays 6.5
-            if _THOUSANDS.fullmatch(raw):
-                raw = raw.replace(",", "")
-            out.append(raw.rstrip(".,"))
-            if percent:
-                out.append("percent")
-            continue
-        if "'" in raw:
-            head, _, tail = raw.partition("'")
-            out.append(head)
-            if tail not in ("s", "t", "ll", "re", "ve", "d", "m"):
-                out.append(tail)
-            continue
-        out.append(raw)
+    text = normalise(text)
+    if _US_HINT.search(text):
+        text = _US.sub("USA", text)
+    for raw in _WORD.findall(_fold_normalised(text)):
+        if raw[0].isdigit() or "'" in raw:
+            out += _surface(raw)
+        else:
+            out.append(raw)
     return out
+
+
+def _surface(raw: str) -> list[str]:
+    """The words one raw token stands for: "41,000" is 41000, "6%" is 6 and percent, "union's" is union."""
+    if raw[0].isdigit():
+        percent = raw.endswith("%")
+        raw = raw.rstrip("%")
+        # 41,000 -> 41000 ; 6.5 stays 6.5
+        if _THOUSANDS.fullmatch(raw):
+            raw = raw.replace(",", "")
+        return [raw.rstrip(".,"), "percent"] if percent else [raw.rstrip(".,")]
+    if "'" in raw:
+        head, _, tail = raw.partition("'")
+        return [head] if tail in ("s", "t", "ll", "re", "ve", "d", "m") else [head, tail]
+    return [raw]
+
+
+def placed_terms(folded: str) -> list[tuple[int, str]]:
+    """The index terms of an already folded text, each with the offset where its word starts."""
+    return [(m.start(), stem(w)) for m in _WORD.finditer(folded) for w in _surface(m.group()) if w not in STOP_WORDS]
 
 
 @functools.lru_cache(maxsize=1 << 18)

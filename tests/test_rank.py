@@ -179,3 +179,20 @@ def test_grouped_limit_keeps_the_best(monkeypatch: pytest.MonkeyPatch) -> None:
     assert 5 <= len(best) < len(everything)
     floor = min(best.values())
     assert all(score <= floor for doc, score in everything.items() if doc not in best)
+
+
+@pytest.mark.parametrize("small", [0, 10**9], ids=["numpy", "plain"])
+def test_grouped_keep_filters_before_the_limit(monkeypatch: pytest.MonkeyPatch, small: int) -> None:
+    """`keep` drops documents before `limit` counts: the best kept documents, with their full scores."""
+    monkeypatch.setattr("index.rank.SMALL", small)
+    ranker = RANKERS["both"]
+    groups = [{t: 1.0} for t in terms("peace agreement union strike security talks")]
+    everything = ranker.grouped_scores(groups)
+    even = {d: s for d, s in everything.items() if d % 2 == 0}
+    kept = ranker.grouped_scores(groups, keep=lambda docs: docs % 2 == 0)
+    assert kept == even and 0 < len(kept) < len(everything)
+    best = ranker.grouped_scores(groups, limit=3, keep=lambda docs: docs % 2 == 0)
+    assert set(best) <= set(even) and best == {d: even[d] for d in best}
+    if small == 0:  # the limit applies on the NumPy path only
+        assert 3 <= len(best) < len(even)
+        assert all(s <= min(best.values()) for d, s in even.items() if d not in best)
