@@ -1,9 +1,10 @@
 """The bot under measurement, in its own process: ours (bot.app.build_application) or a minimal echo bot.
 
-    python -m bench.botproc ours|echo BASE_URL --limiter on|off [--db PATH]
+    python -m bench.botproc ours|echo BASE_URL --limiter on|off [--db PATH] [--no-cache]
 
 Both are built on the same stack (PTB's ApplicationBuilder, HTTPX, run_polling with the production
 arguments) with the same rate-limiter setting; the echo bot answers every text with the same text.
+`--no-cache` turns off the engine's cache of recent answers, so every question is computed afresh.
 SIGTERM stops either gracefully.
 """
 
@@ -44,6 +45,7 @@ def main() -> None:
     parser.add_argument("base_url")
     parser.add_argument("--limiter", choices=("on", "off"), default="off")
     parser.add_argument("--db", type=Path)
+    parser.add_argument("--no-cache", action="store_true")
     args = parser.parse_args()
     limiter = args.limiter == "on"
     if args.kind == "echo":
@@ -51,10 +53,10 @@ def main() -> None:
         return
     from bot.app import build_application, run
     from bot.config import Settings
-    from index.answer import Engine
+    from index.answer import REMEMBERED_ANSWERS, Engine
 
     settings = Settings(token=TOKEN, api_base_url=args.base_url, index_db=args.db, rate_limiter=limiter)
-    engine = Engine.from_db(args.db)
+    engine = Engine.from_db(args.db, remember=0 if args.no_cache else REMEMBERED_ANSWERS)
     run(build_application(settings, engine, index_path=args.db))
 
 

@@ -3,8 +3,9 @@
     python -m bench.engine build SIZE            # index build time and peak RSS
     python -m bench.engine answer SIZE [--questions N] [--budget SECONDS]
 
-`answer` loads the engine (timed), then answers questions one at a time: questions/s, p50 and p99 latency of
-Engine.answer, and where the time goes (question analysis, ranking, the rest).
+`answer` loads the engine (timed; its cache of recent answers off, so every question is computed), then answers
+questions one at a time: questions/s, p50 and p99 latency of Engine.answer, and where the time goes (question
+analysis, ranking, the rest).
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ def answer(size: str, count: int, budget: float) -> None:
     imported = time.perf_counter()
     corpus = load_corpus(index_db(size))
     loaded = time.perf_counter()
-    engine = Engine(corpus)
+    engine = Engine(corpus, remember=0)  # every question computed: no answer is reused
     ready = time.perf_counter()
     rss_loaded = peak_rss_mb()
     questions = questions_for(size, count)

@@ -33,6 +33,7 @@ class Settings:
     log_level: str = "INFO"
     rate_limiter: bool = True
     telegram_timeout: float = 10.0
+    telegram_connections: int = 4
     flood_limit: int = 12
     flood_window: float = 60.0
     index_check_seconds: float = 1.0
@@ -90,6 +91,12 @@ def _count(value: str) -> int:
     return int(value)
 
 
+def _positive_count(value: str) -> int:
+    if not re.fullmatch(r"\d{1,4}", value) or int(value) < 1:
+        raise ValueError("expected a whole number, 1 or more, like 4")
+    return int(value)
+
+
 def _seconds(value: str) -> float:
     if not re.fullmatch(r"\d{1,6}(?:\.\d{1,3})?", value):
         raise ValueError("expected a number of seconds, like 60 or 0.5")
@@ -111,6 +118,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("LOG_LEVEL", "log_level", _log_level, "DEBUG, INFO, WARNING or ERROR"),
     Setting("RATE_LIMITER", "rate_limiter", _switch, "on (default): PTB's AIORateLimiter paces sends; off: none"),
     Setting("TELEGRAM_TIMEOUT", "telegram_timeout", _positive_seconds, "Seconds to wait for a Telegram request"),
+    Setting("TELEGRAM_CONNECTIONS", "telegram_connections", _positive_count, "Requests to Telegram in flight at once"),
     Setting("FLOOD_LIMIT", "flood_limit", _count, "Questions one user may ask per FLOOD_WINDOW; 0: no limit"),
     Setting("FLOOD_WINDOW", "flood_window", _positive_seconds, "The flood-control window, in seconds"),
     Setting("INDEX_CHECK_SECONDS", "index_check_seconds", _seconds, "How often to look for a rebuilt index; 0: never"),

@@ -90,7 +90,10 @@ def _highlight(text: str, stems: frozenset[str]) -> str:
     out: list[str] = []
     pos = 0
     for m in _WORD.finditer(text):
-        ws = words(m.group())
+        token = m.group()
+        # A plain word is itself, folded; numbers, apostrophes, accents and "US" as the index reads them.
+        plain = token.isascii() and token.isalpha() and len(token) > 2
+        ws = [token.lower()] if plain else words(token)
         if ws and any(w not in STOP_WORDS and stem(w) in stems for w in ws):
             out.append(html.escape(text[pos : m.start()]))
             out.append(f"<b>{html.escape(m.group())}</b>")

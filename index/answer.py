@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,6 +44,7 @@ RELATIVE_CUTOFF = 0.45  # cite further passages only when they score at least th
 MIN_COVERAGE = 0.3  # share of the question's weighted content the best passage must hold
 WHY_BOOST = 1.3
 DEFINITION_BOOST = 1.5
+REMEMBERED_ANSWERS = 1024
 
 
 @dataclass(frozen=True)
@@ -57,8 +59,14 @@ class Issue:
 class Engine:
     """Answers questions about the articles of one index."""
 
-    def __init__(self, corpus: Corpus) -> None:
+    def __init__(self, corpus: Corpus, *, remember: int = REMEMBERED_ANSWERS) -> None:
+        """`remember`: how many recent answers to keep (0: compute every answer afresh)."""
         self.corpus = corpus
+        # An answer depends only on the index and the question, so recent ones are kept: a chat turn asks
+        # the same thing more than once (the answer, then whether "more" has anything), and many users tap
+        # the same example questions. Least recently used first out.
+        self.remember = remember
+        self._recent: OrderedDict[tuple[str, str | None, frozenset[str]], Answer] = OrderedDict()
         self.passages: list[Passage] = list(corpus.passages)
         self.articles: dict[str, Article] = {a.id: a for a in corpus.articles}
         self.speakers: list[Speaker] = list(corpus.speakers)
@@ -126,9 +134,9 @@ class Engine:
         return found
 
     @classmethod
-    def from_db(cls, db_path: Path | str) -> Engine:
+    def from_db(cls, db_path: Path | str, *, remember: int = REMEMBERED_ANSWERS) -> Engine:
         """Load an engine from an index file (raises StoreError with the fix)."""
-        return cls(load_corpus(Path(db_path)))
+        return cls(load_corpus(Path(db_path)), remember=remember)
 
     @property
     def build_id(self) -> str:
@@ -164,6 +172,19 @@ class Engine:
 
     def answer(self, question: str, *, about: str | None = None, exclude: frozenset[str] = frozenset()) -> Answer:
         """Answer one question; `about` names the speaker of a follow-up, `exclude` passages already shown."""
+        key = (question, about, exclude)
+        found = self._recent.get(key)
+        if found is not None:
+            self._recent.move_to_end(key)
+            return found
+        answer = self._answer(question, about, exclude)
+        if self.remember:
+            self._recent[key] = answer
+            if len(self._recent) > self.remember:
+                self._recent.popitem(last=False)
+        return answer
+
+    def _answer(self, question: str, about: str | None, exclude: frozenset[str]) -> Answer:
         q = self.analyser.analyse(question)
         if about and q.speaker is None and not q.person_unknown:
             q.speaker = self.find_speaker(about)

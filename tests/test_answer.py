@@ -485,3 +485,17 @@ def test_the_word_the_does_not_name_a_body(statement: Engine) -> None:
     answer = statement.answer("who said the town found out from the papers")
     assert answer.answered
     assert "learned about the exercise" in answer.hits[0].passage.text
+
+
+def test_recent_answers_are_kept_and_equal_fresh_ones(davos: Engine) -> None:
+    """The engine keeps recent answers: asking again returns the same answer, equal to a fresh one."""
+    fresh = Engine(davos.corpus, remember=0)
+    kept = Engine(davos.corpus, remember=2)
+    first = kept.answer("Where is Witkoff going?")
+    assert kept.answer("Where is Witkoff going?") is first
+    assert first == fresh.answer("Where is Witkoff going?")
+    assert fresh.answer("Where is Witkoff going?") is not fresh.answer("Where is Witkoff going?")
+    shown = frozenset(h.passage.id for h in first.hits)
+    assert kept.answer("Where is Witkoff going?", exclude=shown) is not first  # another question to the cache
+    kept.answer("What did Rutte say?")  # a third answer: the least recently used one goes
+    assert kept.answer("Where is Witkoff going?") is not first

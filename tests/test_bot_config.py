@@ -35,12 +35,14 @@ def test_defaults_and_values() -> None:
          "INDEX_DB": "x/i.db", "ADMIN_USER_IDS": "1, 22", "LOG_LEVEL": "debug"}
     )  # fmt: skip
     assert s == Settings(TOKEN, "http://127.0.0.1:8081/bot", Path("x/i.db"), frozenset({1, 22}), "DEBUG")
+    assert read_settings({"TELEGRAM_CONNECTIONS": "8"}).telegram_connections == 8
 
 
 @pytest.mark.parametrize(
     ("name", "value"),
     [("TELEGRAM_BOT_TOKEN", "not-a-token"), ("TELEGRAM_API_BASE_URL", "localhost:8081"),
-     ("ADMIN_USER_IDS", "12,abc"), ("LOG_LEVEL", "LOUD")],
+     ("ADMIN_USER_IDS", "12,abc"), ("LOG_LEVEL", "LOUD"), ("TELEGRAM_CONNECTIONS", "0"),
+     ("TELEGRAM_CONNECTIONS", "many")],
 )  # fmt: skip
 def test_malformed_setting_names_itself(name: str, value: str) -> None:
     with pytest.raises(ConfigError, match=f"^{name} is malformed: expected"):
