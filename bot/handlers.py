@@ -25,7 +25,9 @@ from bot.delivery import deliver
 from bot.flood import FloodGate, Verdict
 from bot.live_index import LiveIndex
 from bot.markup import Keyboard, truncate
+from bot.markup import Message as Rendered
 from bot.stats import Stats
+from index.answer import Recent
 
 logger = logging.getLogger(__name__)
 
@@ -75,6 +77,19 @@ def _record(context: ContextTypes.DEFAULT_TYPE, question: str, turn: Turn) -> No
         stats.record(question, turn.reply.answer.answered)
 
 
+# Replies as HTML, by reply and index build: many users get the same answer, and rendering it (escaping,
+# highlighting, splitting) costs more than the rest of answering a repeated question.
+_RENDERED: Recent[tuple[Reply, str], list[Rendered]] = Recent(256)
+
+
+def rendered(reply: Reply, conversation: Conversation) -> list[Rendered]:
+    """Return a reply's messages, rendered once per reply and index build."""
+    engine = conversation.engine
+    key = (reply, engine.build_id)
+    found = _RENDERED.get(key)
+    return found if found is not None else _RENDERED.put(key, fmt.html_messages(reply, engine.articles))
+
+
 async def send(
     message: Message, reply: Reply, context: ContextTypes.DEFAULT_TYPE, conversation: Conversation | None = None
 ) -> None:
@@ -83,8 +98,7 @@ async def send(
     Each message is retried on transient failures on its own, so a split reply is never sent twice.
     """
     in_group = message.chat.type != ChatType.PRIVATE
-    articles = (conversation or _conversation(context)).engine.articles
-    for m in fmt.html_messages(reply, articles):
+    for m in rendered(reply, conversation or _conversation(context)):
         await deliver(
             lambda m=m: message.reply_text(  # type: ignore[misc]
                 m.html, parse_mode=ParseMode.HTML, reply_markup=markup(m.keyboard), do_quote=in_group or None

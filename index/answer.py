@@ -5,12 +5,14 @@ Data flows one way: Corpus (from the store) -> Engine (analyser + ranker) -> Ans
 
 from __future__ import annotations
 
+import copy
 import logging
 import re
 from collections import OrderedDict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Generic, TypeVar
 
 import numpy as np
 
@@ -47,6 +49,33 @@ DEFINITION_BOOST = 1.5
 REMEMBERED_ANSWERS = 1024
 
 
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
+
+
+class Recent(Generic[K, V]):
+    """The `size` most recently used values by key (size 0: none kept). For one thread."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._items: OrderedDict[K, V] = OrderedDict()
+
+    def get(self, key: K) -> V | None:
+        """Return the value kept for key, marking it recently used; None if there is none."""
+        found = self._items.get(key)
+        if found is not None:
+            self._items.move_to_end(key)
+        return found
+
+    def put(self, key: K, value: V) -> V:
+        """Keep a value (dropping the least recently used beyond `size`); return it."""
+        if self.size:
+            self._items[key] = value
+            if len(self._items) > self.size:
+                self._items.popitem(last=False)
+        return value
+
+
 @dataclass(frozen=True)
 class Issue:
     """One contested issue the article lists, with the passages that discuss it."""
@@ -65,8 +94,8 @@ class Engine:
         # An answer depends only on the index and the question, so recent ones are kept: a chat turn asks
         # the same thing more than once (the answer, then whether "more" has anything), and many users tap
         # the same example questions. Least recently used first out.
-        self.remember = remember
-        self._recent: OrderedDict[tuple[str, str | None, frozenset[str]], Answer] = OrderedDict()
+        self._answers: Recent[tuple[str, str | None, frozenset[str]], Answer] = Recent(remember)
+        self._queries: Recent[str, Query] = Recent(remember)  # "more" asks the same question again
         self.passages: list[Passage] = list(corpus.passages)
         self.articles: dict[str, Article] = {a.id: a for a in corpus.articles}
         self.speakers: list[Speaker] = list(corpus.speakers)
@@ -173,19 +202,16 @@ class Engine:
     def answer(self, question: str, *, about: str | None = None, exclude: frozenset[str] = frozenset()) -> Answer:
         """Answer one question; `about` names the speaker of a follow-up, `exclude` passages already shown."""
         key = (question, about, exclude)
-        found = self._recent.get(key)
-        if found is not None:
-            self._recent.move_to_end(key)
-            return found
-        answer = self._answer(question, about, exclude)
-        if self.remember:
-            self._recent[key] = answer
-            if len(self._recent) > self.remember:
-                self._recent.popitem(last=False)
-        return answer
+        found = self._answers.get(key)
+        if found is None:
+            found = self._answers.put(key, self._answer(question, about, exclude))
+        return found
 
     def _answer(self, question: str, about: str | None, exclude: frozenset[str]) -> Answer:
-        q = self.analyser.analyse(question)
+        analysed = self._queries.get(question)
+        if analysed is None:
+            analysed = self._queries.put(question, self.analyser.analyse(question))
+        q = copy.copy(analysed)  # answering may set its speaker and intent; the kept analysis stays as it was
         if about and q.speaker is None and not q.person_unknown:
             q.speaker = self.find_speaker(about)
             if q.speaker and q.intent == "search":

@@ -499,3 +499,14 @@ def test_recent_answers_are_kept_and_equal_fresh_ones(davos: Engine) -> None:
     assert kept.answer("Where is Witkoff going?", exclude=shown) is not first  # another question to the cache
     kept.answer("What did Rutte say?")  # a third answer: the least recently used one goes
     assert kept.answer("Where is Witkoff going?") is not first
+
+
+def test_a_follow_up_does_not_change_the_kept_analysis(davos: Engine) -> None:
+    """Answering with `about` sets the question's speaker on a copy: the same words asked afresh are unchanged."""
+    fresh = Engine(davos.corpus, remember=0)
+    kept = Engine(davos.corpus, remember=8)
+    speaker = next(p.speaker for p in kept.passages if p.speaker)
+    question = "what else did he say about security"
+    followed = kept.answer(question, about=speaker)
+    assert followed == fresh.answer(question, about=speaker)
+    assert kept.answer(question) == fresh.answer(question)

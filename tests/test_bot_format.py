@@ -9,7 +9,8 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from bot import format as fmt
-from bot.conversation import AnswerReply, IssueReply, IssuesReply, Notice, QuotesReply
+from bot.conversation import AnswerReply, Conversation, IssueReply, IssuesReply, Notice, QuotesReply, State
+from bot.handlers import rendered
 from bot.markup import MAX_MESSAGE, Block, Button, Message, cut, to_messages
 from index.answer import Engine, Issue
 from index.models import Answer, Article, Hit, Passage
@@ -127,3 +128,13 @@ def test_plain_reply_is_plain_text(bot_engine: Engine) -> None:
     text = fmt.plain_reply(bot_engine.answer("what did Trump say"), bot_engine.articles)
     assert text.startswith("What Donald Trump said:") and "<" not in text
     json.dumps(text)
+
+
+def test_a_reply_is_rendered_once_per_index_build(bot_engine: Engine) -> None:
+    """The same reply from the same index is rendered once and gives the same messages."""
+    conversation = Conversation(bot_engine)
+    reply = conversation.ask(State(), "what did witkoff say").reply
+    again = conversation.ask(State(), "what did witkoff say").reply
+    first = rendered(reply, conversation)
+    assert first == fmt.html_messages(reply, bot_engine.articles)
+    assert rendered(again, conversation) is first
