@@ -6,6 +6,7 @@ the people come from the indexed articles.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -155,6 +156,7 @@ class Analyser:
         # Everything about the speakers that questions look up, computed once (archives hold thousands).
         self._profiles = [_Profile.of(sp) for sp in speakers]
         self._position = {id(sp): n for n, sp in enumerate(speakers)}
+        self._speaking_articles = {sp.article_id for sp in speakers}
         self._by_token: dict[str, list[int]] = {}
         self._by_qualifier: dict[str, list[int]] = {}
         self._by_head: dict[str, list[int]] = {}
@@ -371,13 +373,19 @@ class Analyser:
                     return v
         return None
 
-    def _speakers_near(self, near: set[str]) -> list[Speaker]:
-        """The speakers of the articles that hold the question's qualifiers ("the Skyvarra boss")."""
+    def _articles_near(self, near: set[str]) -> set[str] | None:
+        """The ids of the articles that hold the question's qualifiers ("the Skyvarra boss") and have
+        speakers; None when that does not narrow anything (every article's speakers may be meant)."""
         known = [q for q in near if q in self.vocabulary]
         if not known or self.articles_with is None:
-            return self.speakers
+            return None
         articles = set.intersection(*(self.articles_with(q) for q in known))
-        return [sp for sp in self.speakers if sp.article_id in articles] or self.speakers
+        return articles if articles & self._speaking_articles else None
+
+    def _speakers_near(self, near: set[str]) -> list[Speaker]:
+        """The speakers of the articles that hold the question's qualifiers."""
+        articles = self._articles_near(near)
+        return self.speakers if articles is None else [sp for sp in self.speakers if sp.article_id in articles]
 
     def _plain_role(self, sp: Speaker, near: set[str]) -> bool:
         """Tell whether a speaker's role names no organisation and the question's qualifiers name no other
@@ -440,10 +448,10 @@ class Analyser:
         scored: list[tuple[int, Speaker]] = []
         wanted = people.expand_role_word(q_head)
         holders = {n for h in wanted for n in self._by_head.get(h, ())}
-        nearby = {id(sp) for sp in self._speakers_near(near)}
+        nearby = self._articles_near(near)
         for n in sorted(holders):
             sp = self.speakers[n]
-            if id(sp) not in nearby:
+            if nearby is not None and sp.article_id not in nearby:
                 continue
             prof = self._profiles[n]
             heads, quals = prof.heads, prof.qualifiers
@@ -465,10 +473,11 @@ class Analyser:
                 return None
             scored = [(1, by_body[0])]
         scored.sort(key=lambda x: -x[0])
-        if len(scored) > 1 and scored[0][0] == scored[1][0] and self.passages_with is not None:
+        known = {q for q in near if q in self.vocabulary}  # words no passage uses cannot break a tie
+        if len(scored) > 1 and scored[0][0] == scored[1][0] and self.passages_with is not None and known:
             # A tie: prefer the one whose own words mention the qualifiers ("Skyvarra" for its boss).
             tied = [sp for score, sp in scored if score == scored[0][0]]
-            mentions = sorted(((self.passages_with(sp, near), sp.name, sp) for sp in tied), key=lambda x: -x[0])
+            mentions = sorted(((self.passages_with(sp, known), sp.name, sp) for sp in tied), key=lambda x: -x[0])
             if mentions[0][0] > (mentions[1][0] if len(mentions) > 1 else 0):
                 scored = [(scored[0][0] + 1, mentions[0][2])]
         if len(scored) > 1 and scored[0][0] == scored[1][0]:
@@ -536,14 +545,20 @@ def _inflections(word: str) -> list[str]:
     return out
 
 
+@functools.lru_cache(maxsize=1 << 14)
 def _role_spelling(word: str) -> str:
     """Return the role noun a misspelt word stands for ("judje" -> "judge"), or the word itself."""
     if word in people.ROLE_NOUNS or len(word) < 5 or is_english_word(word):
         return word
-    for noun in people.ROLE_NOUNS:
-        if people.similar(word, noun):
-            return noun
-    return word
+    # A typo changes the length by at most two letters: only role nouns of about that length can match.
+    nearby = [n for length in range(len(word) - 2, len(word) + 3) for n in _ROLES_BY_LENGTH.get(length, ())]
+    matches = [n for n in nearby if people.similar(word, n)]
+    return min(matches, key=lambda n: (DamerauLevenshtein.distance(word, n), n)) if matches else word
+
+
+_ROLES_BY_LENGTH: dict[int, list[str]] = {}
+for _noun in sorted(people.ROLE_NOUNS):
+    _ROLES_BY_LENGTH.setdefault(len(_noun), []).append(_noun)
 
 
 def _modifier_before(ws: list[str], head: str) -> str:
