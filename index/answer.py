@@ -96,6 +96,7 @@ class Engine:
         # the same example questions. Least recently used first out.
         self._answers: Recent[tuple[str, str | None, frozenset[str]], Answer] = Recent(remember)
         self._queries: Recent[str, Query] = Recent(remember)  # "more" asks the same question again
+        self._using: Recent[frozenset[str], set[int]] = Recent(8)  # passages by the stems they use
         self.passages: list[Passage] = list(corpus.passages)
         self.articles: dict[str, Article] = {a.id: a for a in corpus.articles}
         self.speakers: list[Speaker] = list(corpus.speakers)
@@ -145,7 +146,12 @@ class Engine:
 
     def _speaker_passages_with(self, speaker: Speaker, stems: set[str]) -> int:
         """How many of a speaker's passages use any of the stems."""
-        return sum(1 for i in self._own(speaker) if any(t in stems for t in self._distinct_terms[i]))
+        key = frozenset(stems)
+        using = self._using.get(key)
+        if using is None:  # asked for many speakers in a row: read the postings once
+            found = [self.ranker.documents_array(s) for s in key]
+            using = self._using.put(key, set(np.concatenate(found).tolist()) if found else set())
+        return sum(1 for i in self._own(speaker) if i in using)
 
     def _articles_with(self, term: str) -> set[str]:
         """The ids of the articles whose passages use a term (cached: the index does not change)."""

@@ -6,6 +6,7 @@ Pure functions of a question and a passage's text; general English only.
 from __future__ import annotations
 
 import bisect
+import math
 import re
 from collections.abc import Iterable
 from typing import Protocol
@@ -123,6 +124,9 @@ class Measure:
                 rate = rf"\b(?:per|a|every|each)\s+{period.group(1)}\b|\b{_PERIODIC[period.group(1)]}\b"
                 self.units.append(re.compile(rate))
         self.total = sum(q.weights.get(t, 0.0) for t in q.content) or 1.0
+        # Each content term with its weight and every form a text may hold it in: itself, a synonym, or the
+        # head of a compound written apart.
+        self.forms = [(q.weights.get(t, 0.0), frozenset({t} | synonyms(t) | _heads(t))) for t in q.content]
 
     def _figure_in(self, low: str) -> bool:
         return bool(self.pattern.search(low)) and all(u.search(low) for u in self.units)
@@ -142,8 +146,7 @@ class Measure:
         )
 
     def _share(self, held: set[str]) -> float:
-        q = self.q
-        return sum(q.weights.get(t, 0.0) for t in q.content if _holds(held, t)) / self.total
+        return sum(weight for weight, forms in self.forms if not held.isdisjoint(forms)) / self.total
 
 
 def gives_measure(q: Query, text: str) -> bool:
@@ -155,12 +158,12 @@ SENTENCE_SHARE = 0.25  # the sentence giving the figure or time must be about th
 PASSAGE_SHARE = 0.5  # and its passage must hold most of what the question is about
 
 
-def _holds(held: set[str], term: str) -> bool:
-    """A text holds a term: itself, a synonym, or as the head of a compound written apart ("dockers" in
-    "dock workers")."""
-    if term in held or synonyms(term) & held:
-        return True
-    return len(term) >= 6 and any(len(h) >= 4 and term.startswith(h) and len(h) >= 0.6 * len(term) for h in held)
+def _heads(term: str) -> set[str]:
+    """The heads of the compounds a long term may be written apart as: a text holding "dock" (as in "dock
+    workers") holds "dockers". A head is at least 4 letters and 60% of the term."""
+    if len(term) < 6:
+        return set()
+    return {term[:k] for k in range(max(4, math.ceil(0.6 * len(term))), len(term))}
 
 
 def same_tense(q: Query, text: str) -> bool:
