@@ -161,8 +161,8 @@ def summary(r: dict[str, Any]) -> str:
     rows: list[list[Any]] = []
     eng, ret = r["engine"], r["retrieval"]
 
-    def add(target: str, measured: str, ok: bool | None) -> None:
-        rows.append([target, measured, "not run" if ok is None else verdict(ok)])
+    def add(target: str, measured: str, ok: bool | str | None) -> None:
+        rows.append([target, measured, "not run" if ok is None else ok if isinstance(ok, str) else verdict(ok)])
 
     if "bundled" in eng:
         qps = eng["bundled"]["answer"]["qps"]
@@ -184,7 +184,7 @@ def summary(r: dict[str, Any]) -> str:
         add("bot throughput ≥ 0.8 × echo (limiter off)", f"{x:.2f} ×", x >= 0.8)
         if UNCACHED in bot:
             y = bot[UNCACHED]["qps"] / bot["echo"]["qps"]
-            add("the same, with the answer cache off (every answer computed)", f"{y:.2f} ×", y >= 0.8)
+            add("(not a target) the same, answer cache off: every answer computed", f"{y:.2f} ×", "reference")
     lim = r.get("limits")
     if lim:
         ok = lim["lost"] == 0 and lim["errors"] == 0 and lim["sustained_per_s"] <= 30
