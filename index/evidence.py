@@ -5,7 +5,6 @@ Pure functions of a question and a passage's text; general English only.
 
 from __future__ import annotations
 
-import bisect
 import math
 import re
 from collections.abc import Iterable
@@ -15,7 +14,7 @@ from index import people
 from index.lexicon import synonyms
 from index.models import Passage
 from index.question import Query, focus_words
-from index.text import fold, placed_terms, stem, terms, words
+from index.text import fold, placed_terms, placed_word, stem, terms, words
 
 NUMBER = re.compile(
     r"(?<![\d.,])(?!(?:19|20)\d\d\b)\d|\b(?:two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
@@ -186,25 +185,30 @@ def counts_the_noun(q: Query, text: str, noun: str) -> bool:
     low = fold(text)
     if _VOTES.search(fold(q.text)) and _TALLY.search(low):
         return True  # "how many voted for it": "voted 31 to 12" is the count
-    placed: list[tuple[int, str]] | None = None
     for n in NUMBER.finditer(low):
         if re.match(r"[\d.,]*\s*(?:%|percent|per\s+cent)", low[n.end() : n.end() + 20]):
             continue  # "81 percent of the members" is a share, not a count
-        if placed is None:
-            placed = placed_terms(low)  # read the words once, for every figure in the passage
-        # The first two words (not "thousand", "more than") that start within 50 characters of the number.
-        following: list[str] = []
-        for start, term in placed[bisect.bisect_left(placed, (n.end(), "")) :]:
-            if start >= n.end() + 50 or len(following) == 2:
-                break
-            if term not in _MAGNITUDES:
-                following.append(term)
+        following = following_terms(low, n, 2, skip=_MAGNITUDES)
         if noun in following or synonyms(noun) & set(following):
             return True
         # "3,200 dock workers" counts "dockers": a compound written as two words.
         if following and len(following[0]) >= 4 and noun.startswith(following[0]):
             return True
     return False
+
+
+def following_terms(low: str, number: re.Match[str], count: int, *, skip: frozenset[str]) -> list[str]:
+    """The first `count` index terms (not in `skip`) of the words that start within 50 characters after a
+    number found in folded text; the number's own word ("3,200", "hundreds") is not one of them."""
+    word = placed_word(low, number.start())
+    after = max(number.end(), word.end() if word else 0)
+    out: list[str] = []
+    for _start, term in placed_terms(low, after, number.end() + 50):
+        if term not in skip:
+            out.append(term)
+            if len(out) == count:
+                break
+    return out
 
 
 def names_someone_new(q: Query, p: Passage) -> bool:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
+from collections.abc import Iterator
 
 import snowballstemmer
 
@@ -174,9 +175,20 @@ def _surface(raw: str) -> list[str]:
     return [raw]
 
 
-def placed_terms(folded: str) -> list[tuple[int, str]]:
-    """The index terms of an already folded text, each with the offset where its word starts."""
-    return [(m.start(), stem(w)) for m in _WORD.finditer(folded) for w in _surface(m.group()) if w not in STOP_WORDS]
+def placed_terms(folded: str, start: int = 0, before: int | None = None) -> Iterator[tuple[int, str]]:
+    """The index terms of an already folded text, each with the offset where its word starts; only words
+    from `start` on that start before `before`. Lazy: a caller may stop after the first few."""
+    for m in _WORD.finditer(folded, start):
+        if before is not None and m.start() >= before:
+            return
+        for w in _surface(m.group()):
+            if w not in STOP_WORDS:
+                yield m.start(), stem(w)
+
+
+def placed_word(folded: str, at: int) -> re.Match[str] | None:
+    """The word of a folded text that starts at an offset, if one does."""
+    return _WORD.match(folded, at)
 
 
 @functools.lru_cache(maxsize=1 << 18)
