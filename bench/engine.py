@@ -35,7 +35,7 @@ def build(size: str) -> None:
 
 def answer(size: str, count: int, budget: float) -> None:
     started = time.perf_counter()
-    from index.answer import Engine
+    from index.answer import CANDIDATES, Engine
     from index.store import load_corpus
 
     imported = time.perf_counter()
@@ -66,7 +66,8 @@ def answer(size: str, count: int, budget: float) -> None:
         t0 = time.perf_counter()
         query = engine.analyser.analyse(q)
         t1 = time.perf_counter()
-        engine.ranker.grouped_scores(query.groups)
+        # The engine's own call: candidates limited, and kept to the articles that hold the question.
+        engine.ranker.grouped_scores(query.groups, limit=CANDIDATES, keep=engine._best_articles(query))
         t2 = time.perf_counter()
         analyse.append(t1 - t0)
         rank.append(t2 - t1)

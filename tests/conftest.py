@@ -31,6 +31,14 @@ def start_bot_process(cwd: Path, env: dict[str, str]) -> subprocess.Popen[str]:
     )  # fmt: skip
 
 
+def engine_from_text(tmp_path_factory: pytest.TempPathFactory, filename: str, text: str) -> Engine:
+    """An engine over one article given as text, indexed in a folder of its own."""
+    folder = tmp_path_factory.mktemp(Path(filename).stem)
+    (folder / filename).write_text(text, encoding="utf-8")
+    build([folder], folder / "index.db")
+    return Engine.from_db(folder / "index.db")
+
+
 @pytest.fixture(scope="session")
 def bot_engine(tmp_path_factory: pytest.TempPathFactory) -> Engine:
     """An engine over the bundled article, in a private index file."""

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import engine_from_text
 
 from index.answer import Engine
 from index.build import build
@@ -466,10 +467,7 @@ STATEMENT_ARTICLE = """Whales stranded on the coast
 
 @pytest.fixture(scope="module")
 def statement(tmp_path_factory: pytest.TempPathFactory) -> Engine:
-    folder = tmp_path_factory.mktemp("statement")
-    (folder / "2028-10-01-whales.txt").write_text(STATEMENT_ARTICLE, encoding="utf-8")
-    build([folder], folder / "index.db")
-    return Engine.from_db(folder / "index.db")
+    return engine_from_text(tmp_path_factory, "2028-10-01-whales.txt", STATEMENT_ARTICLE)
 
 
 def test_a_body_speaks_through_its_statement(statement: Engine) -> None:

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from conftest import engine_from_text
 
 from index.answer import Engine
-from index.build import build
 from index.evidence import Measure, counts_the_noun
 
 ARTICLE = """Harbour strike spreads to the northern docks
@@ -20,10 +20,7 @@ ARTICLE = """Harbour strike spreads to the northern docks
 
 @pytest.fixture(scope="module")
 def harbour(tmp_path_factory: pytest.TempPathFactory) -> Engine:
-    folder = tmp_path_factory.mktemp("harbour")
-    (folder / "2026-03-02-harbour-strike.txt").write_text(ARTICLE, encoding="utf-8")
-    build([folder], folder / "index.db")
-    return Engine.from_db(folder / "index.db")
+    return engine_from_text(tmp_path_factory, "2026-03-02-harbour-strike.txt", ARTICLE)
 
 
 def test_a_number_with_thousands_separators_counts_the_compound(harbour: Engine) -> None:
