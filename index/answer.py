@@ -47,6 +47,7 @@ MIN_COVERAGE = 0.3  # share of the question's weighted content the best passage 
 WHY_BOOST = 1.3
 DEFINITION_BOOST = 1.5
 REMEMBERED_ANSWERS = 1024
+TERM_CACHE = 4096  # terms whose articles are remembered (a long-running bot must not grow without bound)
 
 
 K = TypeVar("K", bound=Hashable)
@@ -102,9 +103,9 @@ class Engine:
         self.speakers: list[Speaker] = list(corpus.speakers)
         self._index = {p.id: i for i, p in enumerate(self.passages)}
         self._roles = {(sp.article_id, sp.name): sp.roles for sp in self.speakers}
-        self._article_sets: dict[str, set[str]] = {}
+        self._article_sets: Recent[str, set[str]] = Recent(TERM_CACHE)  # which articles use a term
         self._causes = _matching(CAUSAL, [p.text for p in self.passages])  # passages that give a reason
-        self._article_arrays: dict[str, np.ndarray] = {}
+        self._article_arrays: Recent[str, np.ndarray] = Recent(TERM_CACHE)
         self._speaker_names = "\n".join(" ".join(words(sp.name)) for sp in self.speakers)
         self._article_ids = list(self.articles)
         self._article_number = {a: n for n, a in enumerate(self._article_ids)}
@@ -154,18 +155,17 @@ class Engine:
         return sum(1 for i in self._own(speaker) if i in using)
 
     def _articles_with(self, term: str) -> set[str]:
-        """The ids of the articles whose passages use a term (cached: the index does not change)."""
+        """The ids of the articles whose passages use a term (remembered: the index does not change)."""
         found = self._article_sets.get(term)
         if found is None:
-            found = {self._article_ids[n] for n in self._article_numbers(term).tolist()}
-            self._article_sets[term] = found
+            found = self._article_sets.put(term, {self._article_ids[n] for n in self._article_numbers(term).tolist()})
         return found
 
     def _article_numbers(self, term: str) -> np.ndarray:
-        """The numbers of the articles whose passages use a term, ascending (cached)."""
+        """The numbers of the articles whose passages use a term, ascending (remembered)."""
         found = self._article_arrays.get(term)
         if found is None:
-            found = self._article_arrays[term] = np.unique(self._article_no[self.ranker.documents_array(term)])
+            found = self._article_arrays.put(term, np.unique(self._article_no[self.ranker.documents_array(term)]))
         return found
 
     @classmethod

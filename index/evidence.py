@@ -148,11 +148,6 @@ class Measure:
         return sum(weight for weight, forms in self.forms if not held.isdisjoint(forms)) / self.total
 
 
-def gives_measure(q: Query, text: str) -> bool:
-    """Tell whether a passage's text gives the figure or time asked for, in a sentence about the question."""
-    return Measure(q).given_by(text)
-
-
 SENTENCE_SHARE = 0.25  # the sentence giving the figure or time must be about the question
 PASSAGE_SHARE = 0.5  # and its passage must hold most of what the question is about
 
