@@ -74,6 +74,9 @@ def main() -> None:
         results["engine"][size] = {"build": built, "answer": answered}
         print(f"[{size}] retrieval beside bm25s ...", flush=True)
         results["retrieval"][size] = run_json("bench.retrieval", size, "--questions", "500")
+    if "bundled" in sizes:
+        print("hostile questions ...", flush=True)
+        results["hostile"] = run_json("bench.hostile", "bundled")
     from bench.startup import time_to_first_answer
 
     print("start-up ...", flush=True)
@@ -119,6 +122,18 @@ def render(r: dict[str, Any]) -> str:
          "same top passage"],
         retrieval_rows,
     ))  # fmt: skip
+    hostile = r.get("hostile")
+    if hostile:
+        rows = [["ordinary questions (median / worst)", f"{hostile['normal_median_ms']:.2f}",
+                 f"{hostile['normal_worst_ms']:.2f}"]]  # fmt: skip
+        rows += [[name, "", f"{ms:.2f}"] for name, ms in hostile["by_shape_ms"].items()]
+        rows.append(["all hostile shapes (median / worst)", f"{hostile['hostile_median_ms']:.2f}",
+                     f"{hostile['hostile_worst_ms']:.2f}"])  # fmt: skip
+        parts.append(table(
+            "Hostile questions: 4,096-character messages, answer time of Engine.answer (worst of 3), bundled index",
+            ["question", "median ms", "worst ms"],
+            rows,
+        ))  # fmt: skip
     parts.append(table(
         "Start-up: process start to first answer (`python -m bot ask`)",
         ["index", "median s", "worst s"],

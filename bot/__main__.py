@@ -83,12 +83,16 @@ def _ask(args: argparse.Namespace) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     if args.json:
-        for line in sys.stdin:
+        # Bytes in, UTF-8 out, whatever the locale: a line that is not valid UTF-8 is read with its bad bytes
+        # replaced (U+FFFD), so every input line gets exactly one valid JSON line.
+        out = sys.stdout.buffer
+        for raw in sys.stdin.buffer:
+            line = raw.decode("utf-8", errors="replace")
             question = line.strip()
             if not question and not line.endswith("\n"):
                 continue
-            print(json.dumps(answer_json(engine, question), ensure_ascii=False), flush=False)
-        sys.stdout.flush()
+            out.write(json.dumps(answer_json(engine, question), ensure_ascii=False).encode("utf-8") + b"\n")
+        out.flush()
         return 0
     question = " ".join(args.question)
     print(plain_reply(engine.answer(question), engine.articles))
@@ -118,6 +122,8 @@ def _chat(settings: Settings, db: Path | None) -> int:
 
 
 def _run(settings: Settings) -> int:
+    from telegram.error import InvalidToken
+
     from bot.app import build_application, run, setup_logging
 
     setup_logging(settings.log_level, settings.token)
@@ -132,8 +138,23 @@ def _run(settings: Settings) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     logger.info("Loaded %d passages from %s; polling Telegram", len(engine.passages), settings.index_db)
-    run(application)
+    try:
+        run(application)
+    except InvalidToken:
+        # PTB's message holds the token, and a traceback would print it: one line naming the setting instead.
+        print(f"error: {rejected_token_message(settings)}", file=sys.stderr)
+        return 1
     return 0
+
+
+def rejected_token_message(settings: Settings) -> str:
+    """Say which setting to fix when Telegram (or the configured Bot API server) refuses the token."""
+    if settings.api_base_url:
+        return (
+            f"TELEGRAM_BOT_TOKEN was rejected by the Bot API server at TELEGRAM_API_BASE_URL={settings.api_base_url}: "
+            "check the token, and that the server is a Bot API server whose URL ends in /bot"
+        )
+    return "TELEGRAM_BOT_TOKEN was rejected by Telegram (revoked or mistyped): copy the current token from @BotFather"
 
 
 if __name__ == "__main__":

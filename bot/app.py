@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any, TypeAlias
 
 from telegram import BotCommand, Update
+from telegram.error import InvalidToken
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -53,6 +54,7 @@ class RedactToken(logging.Filter):
     def __init__(self, token: str | None) -> None:
         super().__init__()
         self.token = token
+        self.started = False  # set once Telegram accepted the token (post_init)
 
     def redact(self, text: str) -> str:
         """Return text with the token, and anything shaped like one, blanked out."""
@@ -61,7 +63,17 @@ class RedactToken(logging.Filter):
         return _TOKEN_IN_TEXT.sub("<token>", text)
 
     def filter(self, record: logging.LogRecord) -> bool:
-        """Rewrite the record's message and traceback with the token blanked out; never drop the record."""
+        """Rewrite the record's message and traceback with the token blanked out.
+
+        A rejected token is one line, not a traceback: at start the entry point says which setting to fix (the
+        record is dropped); later, polling has stopped for good and the log says so.
+        """
+        if record.exc_info and isinstance(record.exc_info[1], InvalidToken):
+            if not self.started:
+                return False
+            record.msg, record.args = "TELEGRAM_BOT_TOKEN was rejected by Telegram; no more updates arrive", None
+            record.exc_info = record.exc_text = None
+            return True
         message = record.getMessage()
         redacted = self.redact(message)
         if redacted != message:
@@ -90,6 +102,10 @@ def setup_logging(level: str, token: str | None) -> None:
 
 async def post_init(application: App) -> None:
     """Register the commands so Telegram shows them in the menu; start watching the index file."""
+    for handler in logging.getLogger().handlers:  # Telegram accepted the token (initialize called getMe)
+        for f in handler.filters:
+            if isinstance(f, RedactToken):
+                f.started = True
     commands = [BotCommand(name, text) for name, text in COMMANDS]
     try:
         await deliver(lambda: application.bot.set_my_commands(commands), "setMyCommands")

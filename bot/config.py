@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import os
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from index.build import DEFAULT_DB
 
@@ -58,10 +60,41 @@ def _token(value: str) -> str:
     return value
 
 
+_HOST = re.compile(r"(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)*[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?")
+
+
 def _base_url(value: str) -> str:
-    if not re.match(r"https?://[^/\s]+", value) or any(c.isspace() for c in value):
-        raise ValueError("expected an http(s) URL ending in /bot, like http://127.0.0.1:8081/bot")
+    """A Bot API base URL that can work: http(s), a valid host, a port in range, a path ending in /bot.
+
+    PTB appends the token to it ("…/bot" + "123:ABC…"), so "…/bot/" or a missing "/bot" can never work; it
+    would only show up later as the token being "rejected".
+    """
+    example = "like http://127.0.0.1:8081/bot"
+    if any(c.isspace() for c in value):
+        raise ValueError(f"expected a URL without spaces, {example}")
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https"):
+        raise ValueError(f"expected an http:// or https:// URL, {example}")
+    host = parts.hostname or ""
+    if not (_HOST.fullmatch(host) or _is_ip_literal(host)):
+        raise ValueError(f"expected a valid host name, {example}")
+    try:
+        parts.port  # noqa: B018 - urlsplit checks the port only when it is read
+    except ValueError:
+        raise ValueError(f"expected a port from 1 to 65535, {example}") from None
+    if parts.port == 0:
+        raise ValueError(f"expected a port from 1 to 65535, {example}")
+    if parts.query or parts.fragment or not (parts.path.endswith("/bot") or "{token}" in parts.path):
+        raise ValueError(f"expected the path to end in /bot (no trailing slash), {example}")
     return value
+
+
+def _is_ip_literal(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
 
 
 def _user_ids(value: str) -> frozenset[int]:

@@ -149,8 +149,9 @@ class Conversation:
         if name == "quotes":
             # "/quotes Rutte 2": a trailing number is the page (names are never numbers).
             head, _, last = arg.rpartition(" ")
-            if last.isdigit() and len(last) < 4:
-                return self.quotes(state, head, int(last) - 1)
+            page = small_number(last, digits=3)
+            if page is not None:
+                return self.quotes(state, head, page - 1)
             return self.quotes(state, arg)
         if name == "issues":
             return Turn(self.issue(arg) if arg else IssuesReply(tuple(self.engine.issues())), state)
@@ -224,7 +225,7 @@ class Conversation:
     def issue(self, arg: str) -> IssueReply:
         """Return issue number arg with its passages."""
         issues = self.engine.issues()
-        number = int(arg) if arg.isdigit() and len(arg) < 6 else 0
+        number = small_number(arg, digits=5) or 0
         found = next((i for i in issues if i.number == number), None)
         return IssueReply(found, arg[:40], len(issues))
 
@@ -278,6 +279,14 @@ class Conversation:
 
     def _eg(self) -> str:
         return self.examples[0] if self.examples else "what is the article about?"
+
+
+def small_number(text: str, *, digits: int) -> int | None:
+    """Read a number of at most `digits` ASCII digits typed by a user or carried by a button; None otherwise.
+
+    Not str.isdigit(): it accepts "²" and other Unicode digits that int() refuses.
+    """
+    return int(text) if 0 < len(text) <= digits and text.isascii() and text.isdigit() else None
 
 
 def _speaker_of(answer: Answer) -> str | None:

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import logging
 import re
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import TypeVar
 
 from telegram import (
     InlineKeyboardButton,
@@ -20,7 +24,7 @@ from telegram.ext import ContextTypes
 
 from bot import format as fmt
 from bot.config import Settings
-from bot.conversation import AnswerReply, Conversation, HelpReply, Notice, Reply, State, Turn
+from bot.conversation import AnswerReply, Conversation, HelpReply, Notice, Reply, State, Turn, small_number
 from bot.delivery import deliver
 from bot.flood import FloodGate, Verdict
 from bot.live_index import LiveIndex
@@ -34,8 +38,23 @@ logger = logging.getLogger(__name__)
 APOLOGY = "Sorry, something went wrong on my side. Please try again in a moment."
 TEXT_ONLY = "I can only read text. Ask me a question about the article in words, or send /help."
 MAX_INLINE_RESULTS = 10
+SLOW = "That took me too long to answer. Please ask a shorter question."
 ADMIN_COMMANDS = ("reload", "stats")
+ANSWER_THREADS = 2  # this machine's cores; more threads would only queue on the GIL
+ANSWER_SECONDS = 10.0  # a budget no real question comes near (a 4,096-character one takes milliseconds)
 _GONE = ("message to edit not found", "message can't be edited", "message_id_invalid")
+
+
+T = TypeVar("T")
+# Answers are computed off the event loop: the loop keeps reading and sending for every other chat while
+# one chat's question is being answered (a question's cost is bounded: index/text.py clips it).
+_WORKERS = ThreadPoolExecutor(ANSWER_THREADS, thread_name_prefix="answer")
+
+
+async def think(work: Callable[[], T]) -> T:
+    """Run engine work in a worker thread within ANSWER_SECONDS (TimeoutError past it)."""
+    loop = asyncio.get_running_loop()
+    return await asyncio.wait_for(loop.run_in_executor(_WORKERS, work), ANSWER_SECONDS)
 
 
 def _conversation(context: ContextTypes.DEFAULT_TYPE) -> Conversation:
@@ -98,7 +117,8 @@ async def send(
     Each message is retried on transient failures on its own, so a split reply is never sent twice.
     """
     in_group = message.chat.type != ChatType.PRIVATE
-    for m in rendered(reply, conversation or _conversation(context)):
+    chosen = conversation or _conversation(context)
+    for m in await think(lambda: rendered(reply, chosen)):
         await deliver(
             lambda m=m: message.reply_text(  # type: ignore[misc]
                 m.html, parse_mode=ParseMode.HTML, reply_markup=markup(m.keyboard), do_quote=in_group or None
@@ -174,10 +194,11 @@ async def on_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     if not await _admit(update, context, message):
         return
     conversation = _conversation(context)
+    state = _state(context)
     if name in ADMIN_COMMANDS:  # not an admin: the normal help, as if the command did not exist
-        turn = Turn(HelpReply(conversation.examples), _state(context))
+        turn = Turn(HelpReply(conversation.examples), state)
     else:
-        turn = conversation.command(_state(context), name, arg)
+        turn = await think(lambda: conversation.command(state, name, arg))
     _save(context, turn.state)
     if name == "ask":
         _record(context, arg, turn)
@@ -197,10 +218,10 @@ async def on_private_text(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     message = update.effective_message
     if message is None or not message.text or not await _admit(update, context, message):
         return
-    conversation = _conversation(context)
-    turn = conversation.ask(_state(context), message.text)
+    conversation, state, text = _conversation(context), _state(context), message.text
+    turn = await think(lambda: conversation.ask(state, text))
     _save(context, turn.state)
-    _record(context, message.text, turn)
+    _record(context, text, turn)
     await send(message, turn.reply, context, conversation)
 
 
@@ -217,8 +238,8 @@ async def on_group_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     if not await _admit(update, context, message):
         return
     question = re.sub(re.escape(mention), " ", message.text, flags=re.IGNORECASE).strip(" ,:")
-    conversation = _conversation(context)
-    turn = conversation.ask(_state(context), question)
+    conversation, state = _conversation(context), _state(context)
+    turn = await think(lambda: conversation.ask(state, question))
     _save(context, turn.state)
     _record(context, question, turn)
     await send(message, turn.reply, context, conversation)
@@ -237,8 +258,8 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     kind, _, rest = data.partition(":")
     if kind == "qp" and message is not None and re.fullmatch(r"-?\d{1,4}:\d{1,4}", rest):
         key, page = (int(x) for x in rest.split(":"))
-        page_reply = conversation.quotes_page(key, page)
-        first = fmt.html_messages(page_reply, conversation.engine.articles)[0]
+        page_reply = await think(lambda: conversation.quotes_page(key, page))
+        first = (await think(lambda: rendered(page_reply, conversation)))[0]
         try:
             await deliver(
                 lambda: query.edit_message_text(
@@ -256,18 +277,24 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if message is None:
         return
     state = _state(context)
+    number = small_number(rest, digits=4)
+    example = (
+        conversation.examples[number]
+        if kind == "ex" and number is not None and number < len(conversation.examples)
+        else None
+    )
     if kind == "more":
-        turn = conversation.more(state)
-    elif kind == "is" and rest.isdigit():
-        turn = conversation.command(state, "issues", rest)
-    elif kind == "ex" and rest.isdigit() and int(rest) < len(conversation.examples):
-        turn = conversation.ask(state, conversation.examples[int(rest)])
+        turn = await think(lambda: conversation.more(state))
+    elif kind == "is" and number is not None:
+        turn = await think(lambda: conversation.command(state, "issues", str(number)))
+    elif example is not None:
+        turn = await think(lambda: conversation.ask(state, example))
     else:
         await send(message, Notice("That button has expired. Send /help to start again."), context, conversation)
         return
     _save(context, turn.state)
-    if kind == "ex":
-        _record(context, conversation.examples[int(rest)], turn)
+    if example is not None:
+        _record(context, example, turn)
     await send(message, turn.reply, context, conversation)
 
 
@@ -282,7 +309,7 @@ async def on_inline(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await deliver(lambda: query.answer([], cache_time=10), "answerInlineQuery")
         return
     engine = _conversation(context).engine
-    answer = engine.answer(text)
+    answer = await think(lambda: engine.answer(text))
     results = []
     for hit in answer.hits[:MAX_INLINE_RESULTS] if answer.answered else ():
         p = hit.passage
@@ -304,10 +331,14 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     if update is None and isinstance(context.error, NetworkError):  # polling: PTB retries with a backoff
         logger.warning("Fetching updates failed (%s: %s); retrying", type(context.error).__name__, context.error)
         return
-    logger.error("Error while handling an update", exc_info=context.error)
+    slow = isinstance(context.error, TimeoutError)
+    if slow:  # the answer budget ran out (think): no traceback, it says nothing the log line does not
+        logger.warning("An answer took longer than %.0f s; the user was told", ANSWER_SECONDS)
+    else:
+        logger.error("Error while handling an update", exc_info=context.error)
     if isinstance(update, Update) and update.effective_message is not None:
         message = update.effective_message
         try:
-            await deliver(lambda: message.reply_text(APOLOGY), "sendMessage", backoff=(0.25, 1.0))
+            await deliver(lambda: message.reply_text(SLOW if slow else APOLOGY), "sendMessage", backoff=(0.25, 1.0))
         except Exception:  # the apology is best effort: Telegram itself may be what failed
             logger.warning("Could not send the apology", exc_info=True)

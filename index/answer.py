@@ -8,6 +8,7 @@ from __future__ import annotations
 import copy
 import logging
 import re
+import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass
@@ -55,25 +56,29 @@ V = TypeVar("V")
 
 
 class Recent(Generic[K, V]):
-    """The `size` most recently used values by key (size 0: none kept). For one thread."""
+    """The `size` most recently used values by key (size 0: none kept). Safe to share between threads: the bot
+    answers in worker threads."""
 
     def __init__(self, size: int) -> None:
         self.size = size
         self._items: OrderedDict[K, V] = OrderedDict()
+        self._lock = threading.Lock()
 
     def get(self, key: K) -> V | None:
         """Return the value kept for key, marking it recently used; None if there is none."""
-        found = self._items.get(key)
-        if found is not None:
-            self._items.move_to_end(key)
-        return found
+        with self._lock:
+            found = self._items.get(key)
+            if found is not None:
+                self._items.move_to_end(key)
+            return found
 
     def put(self, key: K, value: V) -> V:
         """Keep a value (dropping the least recently used beyond `size`); return it."""
         if self.size:
-            self._items[key] = value
-            if len(self._items) > self.size:
-                self._items.popitem(last=False)
+            with self._lock:
+                self._items[key] = value
+                if len(self._items) > self.size:
+                    self._items.popitem(last=False)
         return value
 
 

@@ -17,7 +17,7 @@ from rapidfuzz.distance import DamerauLevenshtein
 from index import people
 from index.lexicon import CALENDAR_WORDS, IDIOMS, english_rarity, is_english_word, synonyms
 from index.models import Speaker
-from index.text import COUNTRY_FORMS, QUESTION_WORDS, STOP_WORDS, fold, normalise, stem, words
+from index.text import COUNTRY_FORMS, QUESTION_WORDS, STOP_WORDS, clip_question, fold, normalise, stem, words
 
 SAY_VERBS = (
     r"(?:say|said|tell|told|think|thinks|thought|mean|claim|argue|warn|announce|add|explain|state|stress|"
@@ -30,9 +30,13 @@ WHO_SAID = re.compile(
     r"criticised|criticized|vowed|suggested|described|believes|thinks|complained|denied|acknowledged|"
     r"mentioned|talked|spoke|asked|quoted)\b"
 )
-SPEAKER_SLOT = re.compile(rf"\b(?:did|does|do|has|have|had|is|was|will|would|can|could)\s+(?P<who>.+?)\s+{SAY_VERBS}\b")
+# The slots name someone in a few words. Their length is bounded so that matching stays linear in the question's
+# length: an unbounded lazy slot tried from every position is quadratic (a 4,096-character question took seconds).
+SPEAKER_SLOT = re.compile(
+    rf"\b(?:did|does|do|has|have|had|is|was|will|would|can|could)\s+(?P<who>\S+(?:\s+\S+){{0,5}}?)\s+{SAY_VERBS}\b"
+)
 POSSESSIVE_SLOT = re.compile(
-    r"(?P<who>[\w.\- ]+?)(?:'s|s'|s)?\s+(?:message|statement|statements|comments?|remarks?|words|view|views|position|"
+    r"(?<![\w.\-])(?P<who>[\w.\-]+(?:\s+[\w.\-]+){0,4}?)(?:'s|s'|s)?\s+(?:message|statement|statements|comments?|remarks?|words|view|views|position|"
     r"stance|opinion|quotes?|reaction|response|argument|point|warning|promise|answer)\b"
 )
 COUNT = re.compile(r"\bhow\s+(?:many|much|long|far|big|large|high|often|old|fast|cold|hot|deep|tall|heavy)\b")
@@ -172,7 +176,7 @@ class Analyser:
 
     def analyse(self, question: str) -> Query:
         """Analyse one question."""
-        text = " ".join(normalise(question).split())
+        text = " ".join(normalise(clip_question(question)).split())
         low = fold(text)
         low = re.sub(r"\bwat\b", "what", low)
         expansions = " ".join(extra for pattern, extra in IDIOMS if pattern.search(low))

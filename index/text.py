@@ -79,6 +79,21 @@ NUMBER_WORDS = {
 }  # fmt: skip
 
 
+MAX_QUESTION_CHARS = 400  # what a question is read for; a chat message may hold 4,096 characters
+
+
+def clip_question(text: str) -> str:
+    """Return the first MAX_QUESTION_CHARS characters of a question, cut at a word boundary.
+
+    Nobody asks a question that long; the cap keeps every question's cost bounded whatever is pasted.
+    """
+    if len(text) <= MAX_QUESTION_CHARS:
+        return text
+    head = text[: MAX_QUESTION_CHARS + 1]
+    cut = head.rfind(" ", MAX_QUESTION_CHARS // 2)
+    return head[:cut] if cut > 0 else head[:MAX_QUESTION_CHARS]
+
+
 def normalise(text: str) -> str:
     """Return text with unified quote marks, dashes and spaces, and no zero-width characters."""
     if text.isascii():

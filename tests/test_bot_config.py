@@ -41,12 +41,48 @@ def test_defaults_and_values() -> None:
 @pytest.mark.parametrize(
     ("name", "value"),
     [("TELEGRAM_BOT_TOKEN", "not-a-token"), ("TELEGRAM_API_BASE_URL", "localhost:8081"),
+     ("TELEGRAM_API_BASE_URL", "http://127.0.0.1:8081/bot/"), ("TELEGRAM_API_BASE_URL", "http://127.0.0.1:8081"),
+     ("TELEGRAM_API_BASE_URL", "http://127.0.0.1:99999/bot"), ("TELEGRAM_API_BASE_URL", "http://127.0.0.1:0/bot"),
+     ("TELEGRAM_API_BASE_URL", "http://bad_host!/bot"), ("TELEGRAM_API_BASE_URL", "ftp://127.0.0.1/bot"),
      ("ADMIN_USER_IDS", "12,abc"), ("LOG_LEVEL", "LOUD"), ("TELEGRAM_CONNECTIONS", "0"),
      ("TELEGRAM_CONNECTIONS", "many")],
 )  # fmt: skip
 def test_malformed_setting_names_itself(name: str, value: str) -> None:
     with pytest.raises(ConfigError, match=f"^{name} is malformed: expected"):
         read_settings({name: value})
+
+
+@pytest.mark.parametrize(
+    "url", ["http://127.0.0.1:8081/bot", "https://api.telegram.org/bot", "http://[::1]:8081/bot",
+            "https://tg.example.com/api/bot{token}/test"],
+)  # fmt: skip
+def test_working_base_urls_are_accepted(url: str) -> None:
+    assert read_settings({"TELEGRAM_API_BASE_URL": url}).api_base_url == url
+
+
+@pytest.mark.parametrize(("token_ok", "suffix"), [(False, ""), (True, "/")])
+def test_a_rejected_token_is_one_line_naming_the_setting_without_the_token(
+    tmp_path: Path, token_ok: bool, suffix: str
+) -> None:
+    """A revoked token, or a base URL Telegram answers 404 on: PTB raises InvalidToken with the token in its
+    message. The bot says which setting to fix in one line, exits non-zero, and prints no traceback."""
+    from fake_bot_api import TOKEN as FAKE_TOKEN
+    from fake_bot_api import FakeBotAPI
+
+    fake = FakeBotAPI().start()
+    token = FAKE_TOKEN if token_ok else "987654321:" + "Z" * 35
+    # A trailing slash fails the settings check before Telegram is asked: one line all the same.
+    env = {"TELEGRAM_BOT_TOKEN": token, "TELEGRAM_API_BASE_URL": fake.base_url + suffix, "LOG_LEVEL": "DEBUG",
+           "INDEX_DB": str(tmp_path / "index.db")}  # fmt: skip
+    try:
+        done = run_bot(tmp_path, env)
+    finally:
+        fake.stop()
+    assert done.returncode != 0
+    errors = [line for line in done.stderr.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1 and "TELEGRAM_" in errors[0], done.stderr
+    assert "Traceback" not in done.stderr
+    assert token not in done.stderr and token.split(":")[1] not in done.stderr
 
 
 def run_bot(tmp_path: Path, env: dict[str, str], stdin: str = "") -> subprocess.CompletedProcess[str]:

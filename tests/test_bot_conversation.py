@@ -114,3 +114,12 @@ def test_quotes_pages_and_forgiving_names(conv: Conversation) -> None:
         assert reply.speaker.name == "Volodymyr Zelensky"
     unknown = conv.respond(State(), "/quotes Biden").reply
     assert isinstance(unknown, QuotesReply) and unknown.unknown_name == "Biden"
+
+
+@pytest.mark.parametrize("arg", ["²", "³", "2²", "①", "١", "𝟚", "99999999999", "-1", "0"])
+def test_numbers_in_commands_are_ascii_digits_only(conv: Conversation, arg: str) -> None:
+    """str.isdigit() accepts "²", which int() refuses: every such argument is a plain "no such" reply."""
+    issue = conv.command(State(), "issues", arg).reply
+    assert isinstance(issue, IssueReply) and issue.issue is None
+    quotes = conv.command(State(), "quotes", f"Rutte {arg}").reply
+    assert isinstance(quotes, QuotesReply)
