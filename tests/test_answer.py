@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -403,6 +404,23 @@ def test_ask_json_contract(davos_db: tuple[Engine, Path]) -> None:
     assert junk["answered"] is False
     assert cake["answered"] is False
     assert who["answered"] is True and who["passages"][0]["speaker"] == "Mark Rutte"
+
+
+@pytest.mark.parametrize("encoding", ["", "utf-8", "ascii"])
+def test_ask_json_bad_bytes_still_give_one_valid_utf8_json_line_each(
+    davos_db: tuple[Engine, Path], encoding: str
+) -> None:
+    """Invalid UTF-8 on stdin is read with the bad bytes replaced; the output is UTF-8 whatever the locale."""
+    _, db = davos_db
+    env = {**os.environ, "PYTHONIOENCODING": encoding} if encoding else dict(os.environ)
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "ask", "--json", "--db", str(db)],
+        cwd=ROOT, input=b"who is Rutte\nwhat \xff\xfe about\n\xc3\n", capture_output=True, timeout=120, env=env,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    rows = [json.loads(line.decode("utf-8")) for line in result.stdout.splitlines()]
+    assert [r["question"] for r in rows] == ["who is Rutte", "what \ufffd\ufffd about", "\ufffd"]
+    assert rows[0]["answered"] is True
 
 
 def test_ask_json_missing_index(tmp_path: Path) -> None:
