@@ -39,6 +39,17 @@ class Corpus:
     build_id: str
     built_at: str
 
+    @classmethod
+    def of(cls, parsed: list[ParsedArticle], *, build_id: str = "in-memory") -> Corpus:
+        """Hold parsed articles as a corpus without writing an index file (fitting and evaluation)."""
+        return cls(
+            articles=tuple(p.article for p in parsed),
+            passages=tuple(x for p in parsed for x in p.passages),
+            speakers=tuple(x for p in parsed for x in p.speakers),
+            build_id=build_id,
+            built_at="",
+        )
+
 
 def write_index(parsed: list[ParsedArticle], db_path: Path, *, hashes: dict[str, str]) -> None:
     """Write a fresh index to a temporary file beside db_path, then rename it over db_path.

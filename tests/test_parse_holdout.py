@@ -1,4 +1,4 @@
-"""Parser checks on the holdout articles (tests/fixtures/holdout/), written to measure generalisation.
+"""Parser checks on the holdout articles (eval/news/holdout1/), written to measure generalisation.
 
 Each test states the right behaviour. Where the parser gets it wrong, the test is marked
 `xfail(strict=True)` with the reason, so fixing the parser turns it into a pass that must be unmarked.
@@ -13,7 +13,7 @@ import pytest
 from index.models import ParsedArticle, Speaker
 from index.parse import parse_article, read_article
 
-HOLDOUT = Path(__file__).resolve().parent / "fixtures" / "holdout"
+HOLDOUT = Path(__file__).resolve().parent.parent / "eval" / "news" / "holdout1"
 NURSES = HOLDOUT / "2026-06-18-nurses-pay-deal.txt"
 WILDFIRE = HOLDOUT / "2026-07-09-wildfire-evacuation.txt"
 BANK = HOLDOUT / "2026-09-24-central-bank-rate.txt"
