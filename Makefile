@@ -1,11 +1,12 @@
 # make run: set up and run the bot (terminal chat when no TELEGRAM_BOT_TOKEN is set)
 # make test: set up and run ruff, mypy and pytest
+# make fit: refit the answer model on the labelled questions (eval/) and print its report
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench index clean
+.PHONY: run test lint bench index fit clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -29,6 +30,11 @@ lint: $(STAMP)
 
 test: lint
 	$(VENV)/bin/pytest -q
+
+# Fit the answer model (index/model.json) on eval/news and print its leave-article-out report.
+fit: $(STAMP)
+	$(PY) -m pip install --quiet -e ".[fit]"
+	$(PY) -m index.fit
 
 bench: $(STAMP)
 	$(PY) -m pip install --quiet -e ".[bench]"

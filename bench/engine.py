@@ -67,7 +67,7 @@ def answer(size: str, count: int, budget: float) -> None:
         query = engine.analyser.analyse(q)
         t1 = time.perf_counter()
         # The engine's own call: candidates limited, and kept to the articles that hold the question.
-        engine.ranker.grouped_scores(query.groups, limit=CANDIDATES, keep=engine._best_articles(query))
+        engine.ranker.grouped_scores(query.groups, limit=CANDIDATES, keep=engine.best_articles(query))
         t2 = time.perf_counter()
         analyse.append(t1 - t0)
         rank.append(t2 - t1)

@@ -1,52 +1,38 @@
-"""Answering: choose and order the passages that answer a question, or abstain. No markup.
+"""The engine: one loaded index and the answering pipeline over it. No markup.
 
-Data flows one way: Corpus (from the store) -> Engine (analyser + ranker) -> Answer.
+Data flows one way: Corpus (from the store) -> question analysis (index/question.py: Query) -> candidates
+(index/retrieve.py) -> feature rows (index/features.py) -> the fitted decision (index/decide.py) -> the Answer's
+shape (index/present.py). The Engine holds what those steps read: passages, the BM25 ranker, speakers, lists.
 """
 
 from __future__ import annotations
 
-import copy
 import logging
 import re
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Hashable, Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Generic, TypeVar
 
 import numpy as np
 
-from index import lexicon
-from index.evidence import (
-    ACRONYM_Q,
-    CAUSAL,
-    DEFINE,
-    STANCE,
-    Measure,
-    counts_the_noun,
-    defines,
-    names_someone_new,
-    same_tense,
-)
-from index.lexicon import CALENDAR_WORDS, synonyms
-from index.models import Answer, Article, Hit, Passage, Speaker
-from index.question import Analyser, Query
+from index import features, lexicon, present
+from index.decide import Model
+from index.evidence import CAUSAL, FUTURE, counts_the_noun
+from index.lexicon import synonyms
+from index.models import Answer, Article, Passage, Speaker
+from index.question import Analyser, Intent, Query
 from index.rank import Ranker
+from index.retrieve import Candidate, candidates
 from index.store import Corpus, load_corpus
 from index.text import STOP_WORDS, fold, stem, terms, words
 
 logger = logging.getLogger(__name__)
 
-MAX_CITED = 3
-CANDIDATES = 2000  # in a large archive, the answer step weighs only the best-scored passages
-EVIDENCE_DEPTH = 30  # how many of the best-ranked passages the evidence checks read
-BOOST_DEPTH = 300  # how many of the best-scored passages the text-reading boosts look at
-SPEAKER_BOOST = 1.5
-RELATIVE_CUTOFF = 0.45  # cite further passages only when they score at least this share of the best
-MIN_COVERAGE = 0.3  # share of the question's weighted content the best passage must hold
-WHY_BOOST = 1.3
-DEFINITION_BOOST = 1.5
+CANDIDATES = 2000  # in a large archive, BM25 keeps only its best passages before routing to articles
+EVIDENCE_DEPTH = 30  # how many passages a check for a body's words reads, in tens
 REMEMBERED_ANSWERS = 1024
 TERM_CACHE = 4096  # terms whose articles are remembered (a long-running bot must not grow without bound)
 
@@ -94,9 +80,13 @@ class Issue:
 class Engine:
     """Answers questions about the articles of one index."""
 
-    def __init__(self, corpus: Corpus, *, remember: int = REMEMBERED_ANSWERS) -> None:
-        """`remember`: how many recent answers to keep (0: compute every answer afresh)."""
+    candidate_limit = CANDIDATES
+
+    def __init__(self, corpus: Corpus, *, remember: int = REMEMBERED_ANSWERS, model: Model | None = None) -> None:
+        """`remember`: how many recent answers to keep (0: compute every answer afresh); `model`: the fitted
+        decision (default: index/model.json, read when first needed)."""
         self.corpus = corpus
+        self._model = model
         # An answer depends only on the index and the question, so recent ones are kept: a chat turn asks
         # the same thing more than once (the answer, then whether "more" has anything), and many users tap
         # the same example questions. Least recently used first out.
@@ -110,6 +100,7 @@ class Engine:
         self._roles = {(sp.article_id, sp.name): sp.roles for sp in self.speakers}
         self._article_sets: Recent[str, set[str]] = Recent(TERM_CACHE)  # which articles use a term
         self._causes = _matching(CAUSAL, [p.text for p in self.passages])  # passages that give a reason
+        self._ahead = _matching(FUTURE, [p.text for p in self.passages])  # passages that look ahead
         self._article_arrays: Recent[str, np.ndarray] = Recent(TERM_CACHE)
         self._speaker_names = "\n".join(" ".join(words(sp.name)) for sp in self.speakers)
         self._article_ids = list(self.articles)
@@ -135,6 +126,7 @@ class Engine:
         # Each passage's distinct terms, as a tuple: a tenth of the memory of a set, and as quick to search
         # for the handful of words a question has.
         self._distinct_terms = [tuple(dict.fromkeys(d)) for d in docs]
+        self._terms = docs
         self.ranker = Ranker(docs)
         vocabulary = {t: self.ranker.df(t) for t in self.ranker.idf}
         self.analyser = Analyser(
@@ -145,10 +137,14 @@ class Engine:
         for i, p in enumerate(self.passages):
             if p.speaker:
                 self._spoken.setdefault((p.article_id, p.speaker), []).append(i)
-
-    def _own(self, speaker: Speaker) -> list[int]:
-        """The numbers of the passages a speaker says, in article order."""
-        return self._spoken.get((speaker.article_id, speaker.name), [])
+        self._leads = [
+            i for i, p in enumerate(self.passages) if i == 0 or self.passages[i - 1].article_id != p.article_id
+        ]
+        sizes = np.bincount(self._article_no, minlength=len(self._article_ids)) if self.passages else np.zeros(0)
+        first = np.zeros(len(self._article_ids), dtype=np.int64)
+        first[self._article_no[self._leads]] = self._leads
+        at = np.arange(len(self.passages)) - first[self._article_no]
+        self._position = at / np.maximum(sizes[self._article_no] - 1, 1) if self.passages else np.zeros(0)
 
     def _speaker_passages_with(self, speaker: Speaker, stems: set[str]) -> int:
         """How many of a speaker's passages use any of the stems."""
@@ -157,7 +153,7 @@ class Engine:
         if using is None:  # asked for many speakers in a row: read the postings once
             found = [self.ranker.documents_array(s) for s in key]
             using = self._using.put(key, set(np.concatenate(found).tolist()) if found else set())
-        return sum(1 for i in self._own(speaker) if i in using)
+        return sum(1 for i in self.own(speaker) if i in using)
 
     def _articles_with(self, term: str) -> set[str]:
         """The ids of the articles whose passages use a term (remembered: the index does not change)."""
@@ -191,10 +187,6 @@ class Engine:
             doc += terms(p.speaker)
         return doc
 
-    def _doc_set(self, i: int) -> set[str]:
-        """The set of a passage's distinct index terms."""
-        return set(self._distinct_terms[i])
-
     def _has_phrase(self, phrase: list[str]) -> bool:
         """Tell whether some passage or speaker's name holds these folded words side by side ("green party")."""
         wanted = " ".join(phrase)
@@ -210,6 +202,13 @@ class Engine:
 
     # -- answering -----------------------------------------------------------------------------
 
+    @property
+    def model(self) -> Model:
+        """The fitted decision (read on first use: fitting builds engines before any model exists)."""
+        if self._model is None:
+            self._model = Model.load()
+        return self._model
+
     def answer(self, question: str, *, about: str | None = None, exclude: frozenset[str] = frozenset()) -> Answer:
         """Answer one question; `about` names the speaker of a follow-up, `exclude` passages already shown."""
         key = (question, about, exclude)
@@ -218,85 +217,130 @@ class Engine:
             found = self._answers.put(key, self._answer(question, about, exclude))
         return found
 
-    def _answer(self, question: str, about: str | None, exclude: frozenset[str]) -> Answer:
-        analysed = self._queries.get(question)
-        if analysed is None:
-            analysed = self._queries.put(question, self.analyser.analyse(question))
-        q = copy.copy(analysed)  # answering may set its speaker and intent; the kept analysis stays as it was
+    def analyse(self, question: str, about: str | None = None) -> Query:
+        """The question analysed against this index; a follow-up's speaker (`about`) fills in who it is about."""
+        q = self._queries.get(question)
+        if q is None:
+            q = self._queries.put(question, self.analyser.analyse(question))
         if about and q.speaker is None and not q.person_unknown:
-            q.speaker = self.find_speaker(about)
-            if q.speaker and q.intent == "search":
-                q.intent = "speaker"
-        if q.person_unknown:
-            return self._abstain(q, f"the article does not mention {q.person_slot.strip()}", [])
-        if q.absent_names:
-            return self._abstain(q, f"the article does not mention {', '.join(q.absent_names)}", [])
-        silent = self._silent_body(q)
-        if silent:
-            return self._abstain(q, f"the article does not report {silent} saying anything", [])
-        if not q.terms and q.intent != "speaker":
-            return self._abstain(q, "none of the question's words occur in the article", [])
-        if q.intent == "speaker" and q.speaker is not None:
-            return self._speaker_answer(q, exclude)
-        scores = self.ranker.grouped_scores(q.groups, limit=CANDIDATES, keep=self._best_articles(q))
-        # The boosts below read passage text: in a large archive, only the best-scored passages can gain.
-        readable = scores if len(scores) <= BOOST_DEPTH else [i for i, _ in _best_first(scores, BOOST_DEPTH)]
-        self._definition_boost(q, scores, readable)
-        acronym = ACRONYM_Q.search(q.text)
-        if acronym:
-            # "what does CPA stand for": the passage that spells it out, "Long Name (CPA)".
-            spelled = re.compile(rf"\([\s]*{re.escape(acronym.group(1) or acronym.group(2))}[\s]*\)", re.IGNORECASE)
-            for i in readable:
-                if spelled.search(self.passages[i].text):
-                    scores[i] *= 10
-        # A side named by a speaker's role ("the opposition", "the union") matters when the question asks
-        # why, or what that side wants or thinks; not when it merely mentions it.
-        stance = q.answer_type == "why" or bool(STANCE.search(fold(q.text)))
-        favoured = q.speaker or (q.affiliated if q.intent == "search" and stance else None)
-        if favoured is not None:
-            # The question names someone (or their side) without asking what they said: prefer their passages.
-            for i in scores:
-                if self.passages[i].speaker == favoured.name:
-                    scores[i] *= SPEAKER_BOOST
-        if q.answer_type == "why":
-            for i in readable:
-                p = self.passages[i]
-                if self._causal(i):
-                    scores[i] *= WHY_BOOST
-                elif (p.kind == "item" and not CAUSAL.search(fold(p.lead_in or ""))) or self._is_intro(i):
-                    scores[i] /= WHY_BOOST  # a listed demand, or a list's lead-in, states what, not why
-        if q.intent == "who_said":
-            attributed = {i: s for i, s in scores.items() if self.passages[i].speaker}
-            if attributed:
-                scores = attributed
-        if q.intent == "list":
-            # "What are the demands?": only list items and the paragraphs that introduce lists compete.
-            listed = {i: s for i, s in scores.items() if self.passages[i].kind == "item" or self._is_intro(i)}
-            if listed:
-                scores = listed
-        # Only the best few hundred passages can be cited: rank those (ties: earlier passage first).
-        ranked = [
-            (i, s) for i, s in _best_first(scores, BOOST_DEPTH) if not exclude or self.passages[i].id not in exclude
-        ]
-        if not ranked:
-            return self._abstain(q, "nothing in the article matches the question", [])
-        if q.intent == "list" or (
-            self._is_intro(ranked[0][0])
-            and (q.answer_type == "" or (q.answer_type == "why" and self._causal(ranked[0][0])))
-        ):
-            whole_list = self._list_answer(q, ranked, exclude)
-            if whole_list:
-                return whole_list
-        return self._check(q, ranked)
+            speaker = self.find_speaker(about)
+            if speaker is not None:
+                intent = Intent.SPEAKER if q.intent is Intent.SEARCH else q.intent
+                q = replace(q, speaker=speaker, intent=intent)
+        return q
 
-    def _causal(self, i: int) -> bool:
+    def candidate_rows(self, q: Query, exclude: frozenset[str] = frozenset()) -> tuple[list[Candidate], np.ndarray]:
+        """A question's candidates and their feature rows (what the model decides on)."""
+        found = candidates(self, q, exclude)
+        return found, features.rows(self, q, found)
+
+    def _answer(self, question: str, about: str | None, exclude: frozenset[str]) -> Answer:
+        q = self.analyse(question, about)
+        if q.intent is Intent.PUBLISHED:
+            return present.published(self, q, exclude)
+        if q.intent is Intent.QUOTED:
+            return present.quoted(self, q, exclude)
+        if q.intent is Intent.ABOUT:
+            return present.about(self, q, exclude)
+        found, rows = self.candidate_rows(q, exclude)
+        return present.answer(self, q, found, rows, self.model.probabilities(rows), self.model)
+
+    # -- what features and presentation read ------------------------------------------------------
+
+    def own(self, speaker: Speaker) -> list[int]:
+        """The numbers of the passages a speaker says, in article order."""
+        return self._spoken.get((speaker.article_id, speaker.name), [])
+
+    def forward_looking(self, articles: set[str]) -> list[int]:
+        """The passages that look ahead, in the given articles (all articles when none are given)."""
+        ahead = np.flatnonzero(self._ahead).tolist()
+        return [i for i in ahead if not articles or self.passages[i].article_id in articles]
+
+    def leads(self) -> list[int]:
+        """Each article's first passage."""
+        return self._leads
+
+    def datelines(self) -> list[Passage]:
+        """Each dated article's date line, as the article writes it ("22.01.2026 01:59")."""
+        out = []
+        for a in self.articles.values():
+            if a.date:
+                day, _, clock = a.date.partition(" ")
+                y, m, d = day.split("-")
+                written = f"{d}.{m}.{y}" + (f" {clock}" if clock else "")
+                out.append(Passage(a.id, 0, "dateline", f"Published {written}: {a.title}"))
+        return out
+
+    def speakers_first_passages(self) -> list[Passage]:
+        """Each speaker's first passage, the most-quoted speakers first."""
+        spoken = sorted(self._spoken.items(), key=lambda kv: (-len(kv[1]), kv[1][0]))
+        return [self.passages[numbers[0]] for _, numbers in spoken if numbers]
+
+    def coverage(self, q: Query, i: int) -> float:
+        """Share of the question's content, weighted by how specific each word is, that passage i holds."""
+        doc = self._distinct_terms[i]
+        total = held = 0.0
+        for term in q.content:
+            weight = q.weights.get(term, 1.0)
+            if term in q.calendar:
+                weight *= 0.3  # "tomorrow" or "year" alone is not what a question is about
+            total += weight
+            if term in doc:
+                held += weight * (0.6 if term in q.stand_ins else 1.0)
+            elif any(t in doc for t in synonyms(term)):
+                held += 0.6 * weight  # a stand-in word is weaker evidence than the word itself
+        return held / total if total else 0.0
+
+    def position_of(self, p: Passage) -> int:
+        """Where a passage stands among all passages."""
+        return self._index.get(p.id, len(self.passages))
+
+    def term_sequence(self, i: int) -> list[str]:
+        """Passage i's index terms in order."""
+        return self._terms[i]
+
+    def distinct_terms(self, i: int) -> tuple[str, ...]:
+        """Passage i's distinct index terms."""
+        return self._distinct_terms[i]
+
+    def position(self, i: int) -> float:
+        """Where passage i stands in its article: 0 first, 1 last."""
+        return float(self._position[i])
+
+    def looks_ahead(self, i: int) -> bool:
+        """Tell whether passage i speaks of what comes next."""
+        return bool(self._ahead[i])
+
+    def causal(self, i: int) -> bool:
         """Tell whether passage i gives a reason ("because", "in order to")."""
         return bool(self._causes[i])
 
-    def _silent_body(self, q: Query) -> str:
+    def causal_lead_in(self, i: int) -> bool:
+        """Tell whether list item i's lead-in gives a reason ("for several reasons:")."""
+        return bool(CAUSAL.search(fold(self.passages[i].lead_in or "")))
+
+    def duplicate(self, a: Passage, b: Passage) -> bool:
+        """Tell whether two passages share most of their words."""
+        sa, sb = set(self._distinct_terms[self._index[a.id]]), set(self._distinct_terms[self._index[b.id]])
+        return bool(sa and sb) and len(sa & sb) / min(len(sa), len(sb)) > 0.8
+
+    def counts(self, q: Query, i: int) -> bool:
+        """Tell whether passage i counts what "how many X" asks about (X spelt as the index spells it)."""
+        m = re.search(r"\bhow\s+many\s+(\w+)", fold(q.text))
+        if not m:
+            return False
+        noun = self.analyser.term_for(m.group(1)) or stem(m.group(1))
+        # A passage that never uses the noun (or a word for it) cannot count it: skip reading its figures.
+        doc = self._distinct_terms[i]
+        kin = synonyms(noun)
+        if noun not in doc and not any(t in kin or (len(t) >= 4 and noun.startswith(t)) for t in doc):
+            return False
+        return counts_the_noun(q, self.passages[i].text, noun)
+
+    def silent_body(self, q: Query) -> str:
         """ "What did the government say?" when no passage has the government saying anything: its name."""
         m = _SAID_SLOT.search(fold(q.text))
-        if not m or q.speaker is not None or q.intent == "who_said":
+        if not m or q.speaker is not None or q.intent is Intent.WHO_SAID:
             return ""
         slot = [w for w in words(m.group("who")) if w not in STOP_WORDS]
         if not slot or slot[-1] in ("he", "she", "they", "it"):
@@ -311,7 +355,7 @@ class Engine:
             return ""
         return "the " + " ".join(slot)
 
-    def _best_articles(self, q: Query) -> Callable[[np.ndarray], np.ndarray] | None:
+    def best_articles(self, q: Query) -> Callable[[np.ndarray], np.ndarray] | None:
         """With several articles indexed, a filter keeping the passages of the articles that hold most of the
         question (None when every passage may answer).
 
@@ -335,150 +379,13 @@ class Engine:
         article_no = self._article_no
         return lambda docs: allowed[article_no[docs]]
 
-    def _check(self, q: Query, ranked: list[tuple[int, float]]) -> Answer:
-        """Apply the evidence checks, then cite the best passages."""
-        closest = [self._hit(i, s) for i, s in ranked[:MAX_CITED]]
-        if q.focus_missing:
-            return self._abstain(q, f"the article does not name the {' '.join(q.focus_missing)}", closest)
-        candidates = ranked
-        if q.answer_type in ("count", "when"):
-            # The evidence checks read text: look at the best-ranked passages only, and stop once enough
-            # passages give the figure for exactly what was asked.
-            candidates, counted = [], []
-            measure = Measure(q)
-            for i, s in ranked[:EVIDENCE_DEPTH]:
-                if not measure.given_by(self.passages[i].text, self._distinct_terms[i]):
-                    continue
-                candidates.append((i, s))
-                if self._counts(q, i) or same_tense(q, self.passages[i].text):
-                    counted.append((i, s))
-                    if len(counted) >= MAX_CITED:
-                        break
-            if _HOW_MANY.search(fold(q.text)):
-                candidates = counted  # "how many X": only a number that counts X answers it
-            else:
-                candidates = counted + [c for c in candidates if c not in counted]
-        elif q.answer_type == "who" and q.intent != "who_said":
-            candidates = [(i, s) for i, s in ranked[:EVIDENCE_DEPTH] if names_someone_new(q, self.passages[i])]
-        if not candidates:
-            return self._abstain(q, f"the article gives no {_WHAT[q.answer_type]} for this", closest)
-        best, best_score = candidates[0]
-        # A figure or time found in a sentence about the question is evidence enough; otherwise the
-        # best passage must hold enough of what the question is about.
-        if q.answer_type not in ("count", "when") and self._coverage(q, best) < MIN_COVERAGE:
-            return self._abstain(q, "the article does not answer this", closest)
-        cited = self._pick(candidates, best_score)
-        lead = self._lead(q, cited)
-        return Answer(question=q.text, answered=True, hits=tuple(cited), intent=q.intent, speaker=q.speaker, lead=lead)
-
-    def _counts(self, q: Query, i: int) -> bool:
-        """Tell whether passage i counts what "how many X" asks about (X spelt as the index spells it)."""
-        m = re.search(r"\bhow\s+many\s+(\w+)", fold(q.text))
-        if not m:
-            return False
-        noun = self.analyser.term_for(m.group(1)) or stem(m.group(1))
-        # A passage that never uses the noun (or a word for it) cannot count it: skip reading its figures.
-        doc = self._distinct_terms[i]
-        kin = synonyms(noun)
-        if noun not in doc and not any(t in kin or (len(t) >= 4 and noun.startswith(t)) for t in doc):
-            return False
-        return counts_the_noun(q, self.passages[i].text, noun)
-
-    def _coverage(self, q: Query, i: int) -> float:
-        """Share of the question's content, weighted by how specific each word is, that passage i holds."""
-        doc = self._distinct_terms[i]
-        total = held = 0.0
-        for term in q.content:
-            weight = q.weights.get(term, 1.0)
-            if term in q.calendar:
-                weight *= 0.3  # "tomorrow" or "year" alone is not what a question is about
-            total += weight
-            if term in doc:
-                held += weight * (0.6 if term in q.stand_ins else 1.0)
-            elif any(t in doc for t in synonyms(term)):
-                held += 0.6 * weight  # a stand-in word is weaker evidence than the word itself
-        return held / total if total else 1.0
-
-    def _pick(self, ranked: list[tuple[int, float]], top: float) -> list[Hit]:
-        out: list[Hit] = []
-        for i, s in ranked:
-            if s < RELATIVE_CUTOFF * top or len(out) >= MAX_CITED:
-                break
-            if any(self._duplicate(i, self._index[h.passage.id]) for h in out):
-                continue
-            out.append(self._hit(i, s))
-        return out
-
-    def _duplicate(self, a: int, b: int) -> bool:
-        sa, sb = self._doc_set(a), self._doc_set(b)
-        return bool(sa and sb) and len(sa & sb) / min(len(sa), len(sb)) > 0.8
-
-    def _definition_boost(self, q: Query, scores: dict[int, float], readable: Iterable[int]) -> None:
-        """ "How does X define peace?": prefer passages that say what it is ("Peace is ...")."""
-        if not DEFINE.search(fold(q.text)):
-            return
-        asked = [w for w in q.words if stem(w) in q.terms]
-        for i in list(readable):
-            if defines(self.passages[i].text, asked):
-                scores[i] *= DEFINITION_BOOST
-
-    def _speaker_answer(self, q: Query, exclude: frozenset[str]) -> Answer:
-        speaker = q.speaker
-        assert speaker is not None
-        own = [self.passages[i] for i in self._own(speaker) if not self._is_intro(i)]
-        if not own:
-            return self._abstain(q, f"the article reports nothing {speaker.name} said", [])
-        topic = {t: w for t, w in q.terms.items() if t not in q.speaker_words}
-        scores = self.ranker.grouped_scores(q.groups) if topic else {}
-        self._definition_boost(q, scores, list(scores))
-        order = {p.id: n for n, p in enumerate(own)}
-
-        def key(p: Passage) -> tuple[float, int, int]:
-            return (-scores.get(self._index[p.id], 0.0), 0 if p.kind == "quote" else 1, order[p.id])
-
-        ranked = [p for p in sorted(own, key=key) if p.id not in exclude]
-        if not ranked:
-            return self._abstain(q, f"that is all the article reports {speaker.name} said", [])
-        if not topic and any(w not in CALENDAR_WORDS for w in q.missing):
-            # "What did X say about bitcoin": X is quoted, but never on that.
-            closest = [self._hit(self._index[p.id], 0.0) for p in ranked[:MAX_CITED]]
-            return self._abstain(q, f"the article does not report {speaker.name} on {' '.join(q.missing)}", closest)
-        hits = [self._hit(self._index[p.id], scores.get(self._index[p.id], 0.0)) for p in ranked]
-        cited, more = hits[:MAX_CITED], hits[MAX_CITED:]
-        return Answer(
-            question=q.text, answered=True, hits=tuple(cited), intent="speaker", speaker=speaker,
-            lead=f"What {speaker.name} said", more=tuple(more),
-        )  # fmt: skip
-
-    def _is_intro(self, i: int) -> bool:
+    def is_intro(self, i: int) -> bool:
+        """Tell whether passage i introduces what follows it (a paragraph ending with a colon)."""
         p = self.passages[i]
         nxt = self.passages[i + 1] if i + 1 < len(self.passages) else None
         return p.kind == "paragraph" and p.text.endswith(":") and nxt is not None and nxt.article_id == p.article_id
 
-    def _list_answer(self, q: Query, ranked: list[tuple[int, float]], exclude: frozenset[str]) -> Answer | None:
-        """Answer with a whole list (or an introduced quote) when the question asks for one."""
-        top = ranked[0][0]
-        p = self.passages[top]
-        if self._is_intro(top):
-            following = self._introduced(top)
-        elif p.kind == "item" and q.intent == "list":
-            following = self._same_list(top)
-        else:
-            return None
-        following = [f for f in following if f.id not in exclude]
-        if not following:
-            return None
-        if self._coverage(q, top) < MIN_COVERAGE and not any(
-            self._coverage(q, self._index[f.id]) >= MIN_COVERAGE for f in following
-        ):
-            return None
-        hits = [self._hit(self._index[f.id], ranked[0][1]) for f in following]
-        lead = p.text if self._is_intro(top) else (p.lead_in or "")
-        return Answer(
-            question=q.text, answered=True, hits=tuple(hits[:6]), intent="list", lead=lead, more=tuple(hits[6:])
-        )
-
-    def _same_list(self, i: int) -> list[Passage]:
+    def same_list(self, i: int) -> list[Passage]:
         """The items of the list that item i belongs to (a list's items stand together)."""
         p = self.passages[i]
 
@@ -493,7 +400,7 @@ class Engine:
             end += 1
         return self.passages[start : end + 1]
 
-    def _introduced(self, i: int) -> list[Passage]:
+    def introduced(self, i: int) -> list[Passage]:
         """The list items or quote paragraphs an intro paragraph leads into."""
         out: list[Passage] = []
         first = self.passages[i + 1]
@@ -506,23 +413,6 @@ class Engine:
                 break
             out.append(p)
         return out
-
-    def _lead(self, q: Query, cited: list[Hit]) -> str:
-        first = cited[0].passage
-        if q.intent == "who_said" and first.speaker:
-            return f"{first.speaker} said it"
-        if first.speaker and first.kind == "quote":
-            return f"{first.speaker} in the article"
-        return "What the article says"
-
-    def _abstain(self, q: Query, reason: str, closest: list[Hit]) -> Answer:
-        return Answer(
-            question=q.text, answered=False, hits=tuple(closest), intent="abstain", speaker=q.speaker,
-            lead="The article does not answer this", reason=reason,
-        )  # fmt: skip
-
-    def _hit(self, i: int, score: float) -> Hit:
-        return Hit(self.passages[i], round(score, 4))
 
     # -- browsing ------------------------------------------------------------------------------
 
@@ -542,7 +432,7 @@ class Engine:
             sp = self.find_speaker(name)
             if sp is None:
                 return None, []
-            return sp, [self.passages[i] for i in self._own(sp) if self.passages[i].kind == "quote"]
+            return sp, [self.passages[i] for i in self.own(sp) if self.passages[i].kind == "quote"]
         return None, [p for p in self.passages if p.kind == "quote"]
 
     def issues(self) -> list[Issue]:
@@ -579,20 +469,6 @@ _SAID_SLOT = re.compile(
     r"\bwhat\s+(?:did|does|has|have)\s+(?P<who>(?:the|a|an)\s+[\w\s'-]{2,60}?)\s+"
     r"(?:say|said|tell|told|claim|announce|state|write|reply|respond|add|explain|warn)\b"
 )
-_HOW_MANY = re.compile(r"\bhow\s+many\b")
-_WHAT = {"count": "figure", "when": "time", "who": "name", "why": "reason", "": "answer"}
-
-
-def _best_first(scores: dict[int, float], n: int) -> list[tuple[int, float]]:
-    """The n best (passage, score) pairs, best first; ties: the earlier passage first."""
-    docs = np.fromiter(scores.keys(), dtype=np.int64, count=len(scores))
-    values = np.fromiter(scores.values(), dtype=np.float64, count=len(scores))
-    if len(docs) > n:  # keep the n best and every passage tied with the n-th, then order those
-        kth = np.partition(values, len(values) - n)[len(values) - n]
-        keep = values >= kth
-        docs, values = docs[keep], values[keep]
-    order = np.lexsort((docs, -values))[:n]
-    return list(zip(docs[order].tolist(), values[order].tolist(), strict=True))
 
 
 def _matching(pattern: re.Pattern[str], texts: list[str]) -> np.ndarray:

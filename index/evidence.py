@@ -63,7 +63,7 @@ _MAGNITUDES = frozenset(
     "percent per cent dozen dozens more than about around some over".split()
 )
 ACRONYM_Q = re.compile(r"\b([A-Za-z]{2,8})\s+(?:stand|stands)\s+for\b|\bwhat\s+(?:is|does)\s+(?:the\s+)?([A-Z]{2,8})\b")
-_FUTURE = re.compile(
+FUTURE = re.compile(
     r"\b(?:will|would|could|might|may|next|later|due to|scheduled|expected|plans?|going to|upcoming|soon)\b"
 )
 STANCE = re.compile(
@@ -165,11 +165,11 @@ def same_tense(q: Query, text: str) -> bool:
     if q.answer_type != "when":
         return False
     low = fold(q.text)
-    future_q = bool(_FUTURE.search(low))
+    future_q = bool(FUTURE.search(low))
     past_q = bool(re.search(r"\b(?:was|were|did|had)\b", low))
     if future_q == past_q:
         return False
-    return bool(_FUTURE.search(fold(text))) == future_q
+    return bool(FUTURE.search(fold(text))) == future_q
 
 
 def counts_the_noun(q: Query, text: str, noun: str) -> bool:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-PassageKind = Literal["paragraph", "quote", "item"]
+PassageKind = Literal["paragraph", "quote", "item", "dateline"]  # dateline: an article's date, number 0
 
 
 @dataclass(frozen=True)

@@ -7,9 +7,11 @@ the people come from the indexed articles.
 from __future__ import annotations
 
 import functools
+import itertools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from enum import StrEnum
 
 from rapidfuzz import process
 from rapidfuzz.distance import DamerauLevenshtein
@@ -57,6 +59,58 @@ FOCUS = re.compile(
     r"^(?:so\s+|and\s+)?who\s+(?:is|was|are|were)\s+(?:the|a|an)\s+(?P<c>.+)|"
     r"^(?:so\s+|and\s+)?what(?:'s|\s+is|\s+was|\s+are|\s+were)\s+(?:the|a|an)\s+(?P<d>(?:\w+\s+){0,2}\w+)\s+of\b"
 )
+# Questions about the article itself rather than its content (general English).
+ABOUT = re.compile(
+    r"^(?:so\s+|and\s+|ok\s+)?(?:(?:what|wat|whats|what's)\s+(?:is\s+|s\s+)?(?:this|the|it|that)\s*(?:article|story|news|piece|"
+    r"report|text|post)?\s+(?:about|on)\b|(?:give\s+me\s+(?:a|the)\s+)?(?:summary|summari[sz]e|tl;?dr|gist|overview|"
+    r"main\s+points?|key\s+points?|in\s+short|in\s+a\s+nutshell|brief\s+me|recap)\b|what\s+happened\s*\??$)"
+)
+_DOCUMENT = r"(?:this|the|that|it)?\s*(?:article|story|news|piece|report|text|post|interview)?"
+PUBLISHED = re.compile(
+    r"^(?:the\s+)?(?:date|dated|publication\s+date|published)\s*\??$|"
+    r"\b(?:when\s+(?:was|is|did)\s+"
+    + _DOCUMENT
+    + r"\s*(?:published|posted|written|released|come\s+out|out|dated|from)|"
+    r"(?:publication|publish(?:ed|ing)?|posting)\s+date|"
+    r"date\s+of\s+(?:this|the|that)?\s*(?:article|story|news|piece|report|text|post|interview)\b|"
+    r"(?:how\s+old\s+is|what\s+(?:day|date)\s+(?:is|was))\s+(?:this|the|that|it)\s*"
+    r"(?:article|story|news|piece|report|post|interview|published|posted|written|from)?\s*\??$)"
+)
+QUOTED = re.compile(
+    r"^(?:so\s+|and\s+)?(?:who\s+(?:is|are|was|were|gets|got)\s+(?:quoted|cited|interviewed|speaking|talking)|"
+    r"who\s+(?:speaks|spoke|talks|talked)\s+in\s+(?:this|the)\s+(?:article|story)|whose\s+(?:quotes|views)|"
+    r"(?:which|what)\s+(?:people|sources|speakers)\s+(?:are|were)\s+(?:quoted|cited))\b"
+)
+NEXT = re.compile(
+    r"\bwhat(?:'s|s|\s+is|\s+comes|\s+happens|\s+will\s+happen|\s+are\s+the|s\s+coming|'s\s+coming|\s+is\s+coming)?"
+    r"\s+(?:next|now)\b|\bnext\s+steps?\b|\bcoming\s+next\b|"
+    r"\bwhat\s+(?:happens|will\s+happen|comes)\s+(?:after|later|from\s+here)\b|\bwhat\s+now\b|\bwhat\s+is\s+planned\b"
+)
+
+
+class Intent(StrEnum):
+    """What kind of answer the question wants."""
+
+    SEARCH = "search"  # the passages that hold what is asked
+    SPEAKER = "speaker"  # what someone said
+    WHO_SAID = "who_said"  # who said something
+    LIST = "list"  # the items of a list
+    ABOUT = "about"  # what the article is about: its headline and lead
+    PUBLISHED = "published"  # when the article was published: its date line
+    QUOTED = "quoted"  # who the article quotes
+    NEXT = "next"  # what happens next: the forward-looking passages
+
+
+class AnswerType(StrEnum):
+    """What the answer must hold."""
+
+    ANY = ""
+    COUNT = "count"  # a figure
+    WHEN = "when"  # a time
+    WHO = "who"  # a name
+    WHY = "why"  # a reason
+
+
 _FOCUS_STOP = frozenset(
     "is are was were do does did has have had will would can could should in on at of for to by with from".split()
 )
@@ -114,7 +168,7 @@ class _Profile:
         )
 
 
-@dataclass
+@dataclass(frozen=True)
 class Query:
     """A question, analysed."""
 
@@ -123,8 +177,8 @@ class Query:
     terms: dict[str, float]  # stem -> weight, for ranking
     missing: list[str]  # content words that match nothing in the index
     content: list[str]  # content stems the question asks about (after correction)
-    intent: str  # search | speaker | who_said | list
-    answer_type: str  # "" | count | when | who | why
+    intent: Intent
+    answer_type: AnswerType
     speaker: Speaker | None = None
     speaker_words: set[str] = field(default_factory=set)  # stems that named the speaker
     person_slot: str = ""  # the words where the question names someone ("putin" in "what did putin say")
@@ -136,6 +190,13 @@ class Query:
     stand_ins: set[str] = field(default_factory=set)  # content stems that replace a question word by synonym
     absent_names: list[str] = field(default_factory=list)  # capitalised names the articles never mention
     affiliated: Speaker | None = None  # someone whose role the question's words name ("the opposition")
+    bigrams: tuple[tuple[str, str], ...] = ()  # adjacent content stems, in question order
+    how_many: bool = False  # "how many X": a count of something
+
+    @property
+    def topic(self) -> dict[str, float]:
+        """The terms the question asks about beyond the person it names ("security" in "zelensky on security")."""
+        return {t: w for t, w in self.terms.items() if t not in self.speaker_words}
 
 
 class Analyser:
@@ -186,10 +247,10 @@ class Analyser:
         speaker, speaker_words, slot, unknown = self._speaker(low, ws)
         if (
             speaker
-            and intent == "search"
+            and intent is Intent.SEARCH
             and (SPEAKER_SLOT.search(low) or POSSESSIVE_SLOT.search(low) or _on_topic(low, ws))
         ):
-            intent = "speaker"
+            intent = Intent.SPEAKER
         terms: dict[str, float] = {}
         missing: list[str] = []
         content: list[str] = []
@@ -265,6 +326,8 @@ class Analyser:
             stand_ins=stand_ins,
             absent_names=absent,
             affiliated=affiliated,
+            bigrams=tuple(itertools.pairwise(content)),
+            how_many=bool(re.search(r"\bhow\s+many\b", low)),
         )
 
     def term_for(self, word: str) -> str | None:
@@ -594,19 +657,27 @@ def _on_topic(low: str, ws: list[str]) -> bool:
     return bool(re.search(r"^\S+(?:\s+\S+)?\s+on\s+\S+", low)) and len(ws) <= 6
 
 
-def _intent(low: str) -> tuple[str, str]:
+def _intent(low: str) -> tuple[Intent, AnswerType]:
     """Return (intent, answer type) from the question's wording."""
-    answer_type = ""
+    if PUBLISHED.search(low):
+        return Intent.PUBLISHED, AnswerType.WHEN
+    if ABOUT.search(low):
+        return Intent.ABOUT, AnswerType.ANY
+    if QUOTED.search(low):
+        return Intent.QUOTED, AnswerType.WHO
+    answer_type = AnswerType.ANY
     if COUNT.search(low):
-        answer_type = "count"
+        answer_type = AnswerType.COUNT
     elif WHEN.search(low):
-        answer_type = "when"
+        answer_type = AnswerType.WHEN
     elif WHY.search(low):
-        answer_type = "why"
+        answer_type = AnswerType.WHY
     elif WHO.search(low):
-        answer_type = "who"
+        answer_type = AnswerType.WHO
+    if NEXT.search(low):
+        return Intent.NEXT, answer_type
     if WHO_SAID.search(low):
-        return "who_said", "who"
+        return Intent.WHO_SAID, AnswerType.WHO
     if LIST.search(low):
-        return "list", answer_type
-    return "search", answer_type
+        return Intent.LIST, answer_type
+    return Intent.SEARCH, answer_type

@@ -109,11 +109,18 @@ def fold(text: str) -> str:
     return _fold_normalised(normalise(text))
 
 
+# Latin letters that Unicode does not decompose into a base letter and an accent: how an English keyboard
+# writes them ("Østergaard" is asked about as "ostergaard").
+_UNDECOMPOSED = str.maketrans(
+    {"ø": "o", "æ": "ae", "œ": "oe", "ß": "ss", "ł": "l", "đ": "d", "ð": "d", "þ": "th", "ı": "i"}
+)
+
+
 def _fold_normalised(text: str) -> str:
     text = text.lower()
     if text.isascii():  # the common case once quotes are unified: nothing to decompose
         return text
-    decomposed = unicodedata.normalize("NFKD", text)
+    decomposed = unicodedata.normalize("NFKD", text.translate(_UNDECOMPOSED))
     if decomposed.isascii():
         return decomposed
     return "".join(c for c in decomposed if not unicodedata.combining(c))

@@ -229,19 +229,30 @@ OFF_TOPIC = [
 ]
 
 
-@pytest.mark.parametrize("question", OFF_TOPIC)
-def test_off_topic_abstains_davos(davos: Engine, question: str) -> None:
-    answer = davos.answer(question)
-    assert not answer.answered
-    assert answer.intent == "abstain"
-    assert answer.reason
+def confidence(engine: Engine, question: str) -> float:
+    """The fitted model's probability that the best candidate answers (0 when nothing matches)."""
+    found, rows = engine.candidate_rows(engine.analyse(question))
+    return float(engine.model.probabilities(rows).max()) if found else 0.0
 
 
-@pytest.mark.parametrize("question", OFF_TOPIC)
-def test_off_topic_abstains_port(port: Engine, question: str) -> None:
-    answer = port.answer(question)
-    assert not answer.answered
-    assert answer.reason
+ANSWERABLE = {
+    "port": ["what did Haverkamp say", "how many containers have piled up", "what are the union's demands",
+             "why is the port authority against the demands", "who called the offer an insult"],
+    "davos": ["what did Witkoff say", "who is going to Moscow", "why does the US want the war over",
+              "zelenskyy on security", "what are the sticking points"],
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("name", ["port", "davos"])
+def test_off_topic_is_less_likely_than_any_answerable_question(name: str, request: pytest.FixtureRequest) -> None:
+    """The decision is a probability, not a veto: off-topic questions that share a word with the article by
+    chance ("good", "tomorrow") come out less likely than every question the article answers, and most are
+    refused outright."""
+    engine: Engine = request.getfixturevalue(name)
+    lowest = min(confidence(engine, q) for q in ANSWERABLE[name])
+    for question in OFF_TOPIC:
+        assert confidence(engine, question) < lowest, question
+    assert sum(not engine.answer(q).answered for q in OFF_TOPIC) >= 4
 
 
 @pytest.mark.parametrize(
@@ -448,23 +459,17 @@ def test_body_reported_speaking_is_answered(port: Engine) -> None:
     assert "transport ministry has offered" in answer.hits[0].passage.text
 
 
-@pytest.mark.parametrize(
-    ("question", "reason"),
-    [
-        ("what did the police say about the strike", "the police"),
-        ("what did the spanish government say", "the spanish government"),
-    ],
-)
-def test_body_the_article_lacks_abstains(port: Engine, question: str, reason: str) -> None:
-    answer = port.answer(question)
-    assert not answer.answered
-    assert reason in answer.reason
+def test_a_body_the_article_lacks_or_never_quotes_counts_against_answering(port: Engine, davos: Engine) -> None:
+    """ "What did the police say" when the article has no police: a feature of the decision, no longer a veto
+    (fitted, it weighs little: most such questions in the labelled sets ask about a topic the article covers)."""
+    from index.features import NAMES
 
-
-def test_body_mentioned_but_never_speaking_abstains(davos: Engine) -> None:
-    answer = davos.answer("what did the EU say")
-    assert not answer.answered
-    assert "does not report the eu saying anything" in answer.reason
+    column = NAMES.index("silent_body")
+    for engine, question in ((port, "what did the police say about the strike"), (davos, "what did the EU say")):
+        _, rows = engine.candidate_rows(engine.analyse(question))
+        assert rows[:, column].min() == 1.0
+    _, rows = port.candidate_rows(port.analyse("what did the transport ministry say"))
+    assert rows[:, column].max() == 0.0
 
 
 STATEMENT_ARTICLE = """Whales stranded on the coast

@@ -1,0 +1,242 @@
+"""Fit the answer model on the labelled sets and report how it does on articles it never saw.
+
+    python -m index.fit [--folds 10] [--dry-run]        (what `make fit` runs)
+
+Every labelled news question (eval/news/*) is analysed, its candidates retrieved and turned into feature rows; a
+candidate is labelled 1 when the passage it would put first holds a gold phrase. Leave-article-out: the articles
+are split into folds, and each fold's questions are answered by a model fitted on the other folds only; the
+answering threshold applied to a fold is the one that does best on the other folds' held-out predictions. The
+model is then fitted on every news question and written to index/model.json (fixed seed: the same data gives the
+same file). The SQuAD sample (eval/squad) is never fitted on: the report scores the final model on it, beside
+plain BM25's first passage. Needs scikit-learn (`pip install -e ".[fit]"`); the bot does not.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+
+from index.answer import Engine
+from index.dataset import Labelled, LabelledSet, by_article, news_sets, squad_set
+from index.decide import MODEL_FILE, Model
+from index.features import NAMES
+from index.parse import read_article
+from index.question import Intent
+from index.store import Corpus
+
+SEED = 7
+BORROWED = 6  # off-topic questions of other sets asked of each article, for fitting
+C = 1.0  # inverse regularisation strength of the logistic model
+DIRECT = (Intent.ABOUT, Intent.PUBLISHED, Intent.QUOTED)  # answered by shape, not by the model
+
+
+@dataclass
+class Asked:
+    """One labelled question with its candidates' rows and labels (or its fixed outcome)."""
+
+    question: Labelled
+    group: str  # the article: the unit of leave-article-out
+    rows: np.ndarray
+    labels: np.ndarray  # per candidate: does the passage it puts first hold a gold phrase
+    plain_right: bool  # BM25's first passage holds a gold phrase
+    direct: bool | None = None  # answered by shape: right or not (None: decided by the model)
+    borrowed: bool = False  # another set's off-topic question asked of this article: fitted on, never scored
+    held_out: float = field(default=0.0)  # probability of the best candidate, from a model that never saw it
+    held_out_right: bool = False  # the best candidate (by that model) holds a gold phrase
+
+
+def first_shown(engine: Engine, intent: Intent, index: int) -> str:
+    """The text of the passage an answer led by this candidate shows first."""
+    if engine.is_intro(index):
+        introduced = engine.introduced(index)
+        if introduced:
+            return introduced[0].text
+    p = engine.passages[index]
+    if intent is Intent.LIST and p.kind == "item":
+        return engine.same_list(index)[0].text
+    return p.text
+
+
+def borrowed_offtopic(sets: list[LabelledSet], labelled_set: LabelledSet, count: int, seed: int) -> list[Labelled]:
+    """Off-topic questions written for other sets ("best pizza in town"), asked of this set's article as well:
+    off-topic for any news article, they show the model more questions that share a word or two by chance."""
+    pool = [q for s in sets if s.name != labelled_set.name for q in s.questions if q.kind == "offtopic"]
+    rng = np.random.default_rng(seed)
+    picked: list[int] = rng.choice(len(pool), size=min(count, len(pool)), replace=False).tolist() if pool else []
+    return [replace(pool[n], set=labelled_set.name, kind="borrowed") for n in picked]
+
+
+def collect(sets: list[LabelledSet], *, borrow: int = 0) -> list[Asked]:
+    """Analyse every question of the sets against its own article's index (and `borrow` off-topic questions of
+    other sets per article, for fitting only)."""
+    out: list[Asked] = []
+    for n, (labelled_set, article, questions) in enumerate(by_article(sets)):
+        engine = Engine(Corpus.of([read_article(labelled_set.article_path(article))]), remember=0)
+        group = f"{labelled_set.name}/{article}"
+        extra = borrowed_offtopic(sets, labelled_set, borrow, SEED + n) if borrow else []
+        for lq in [*questions, *extra]:
+            q = engine.analyse(lq.q)
+            if q.intent in DIRECT:
+                right = lq.right(engine.answer(lq.q))
+                out.append(Asked(lq, group, np.zeros((0, len(NAMES))), np.zeros(0), False, direct=right))
+                continue
+            found, rows = engine.candidate_rows(q)
+            labels = np.array([lq.holds(first_shown(engine, q.intent, x.index)) for x in found], dtype=np.float64)
+            plain = [x for x in found if x.rank == 0 and x.bm25 > 0]
+            plain_right = bool(plain) and lq.holds(engine.passages[plain[0].index].text)
+            out.append(Asked(lq, group, rows, labels, plain_right, borrowed=lq.kind == "borrowed"))
+    return out
+
+
+def fit_model(asked: list[Asked], threshold: float = 0.5) -> Model:
+    """Fit the logistic model on these questions' candidate rows."""
+    from sklearn.linear_model import LogisticRegression
+
+    rows = np.vstack([a.rows for a in asked if len(a.rows)])
+    labels = np.concatenate([a.labels for a in asked if len(a.rows)])
+    mean = rows.mean(axis=0)
+    scale = rows.std(axis=0)
+    scale[scale == 0] = 1.0
+    lr = LogisticRegression(C=C, max_iter=5000, random_state=SEED)
+    lr.fit((rows - mean) / scale, labels)
+    return Model(NAMES, mean, scale, lr.coef_[0].copy(), float(lr.intercept_[0]), threshold)
+
+
+def predict(model: Model, asked: list[Asked]) -> None:
+    """Set each question's best-candidate probability and whether that candidate is right."""
+    for a in asked:
+        if a.direct is not None or not len(a.rows):
+            a.held_out, a.held_out_right = 0.0, False
+            continue
+        probs = model.probabilities(a.rows)
+        best = int(np.argmax(probs))  # ties: the first, which is BM25's better candidate
+        a.held_out, a.held_out_right = float(probs[best]), bool(a.labels[best])
+
+
+def right_at(a: Asked, threshold: float) -> bool:
+    """Whether the question is answered right when the model answers from this threshold up."""
+    if a.direct is not None:
+        return a.direct
+    answered = a.held_out >= threshold
+    return (answered and a.held_out_right) if a.question.answerable else not answered
+
+
+def best_threshold(asked: list[Asked]) -> float:
+    """The threshold that answers the most of these questions right."""
+    grid = np.linspace(0.02, 0.9, 89)
+    scores = [sum(right_at(a, t) for a in asked) for t in grid]
+    return float(grid[int(np.argmax(scores))])
+
+
+def folds(asked: list[Asked], k: int) -> list[list[int]]:
+    """Split the questions into k folds by article (every article's questions in one fold), seeded."""
+    groups = sorted({a.group for a in asked})
+    rng = np.random.default_rng(SEED)
+    rng.shuffle(groups)
+    fold_of = {g: n % k for n, g in enumerate(groups)}
+    out: list[list[int]] = [[] for _ in range(k)]
+    for n, a in enumerate(asked):
+        out[fold_of[a.group]].append(n)
+    return out
+
+
+def leave_article_out(asked: list[Asked], k: int, tuned: set[str]) -> dict[int, float]:
+    """Answer each fold with a model fitted on the others; return each question's threshold.
+
+    The threshold for a fold is the best on the other folds' held-out predictions of the `tuned` sets.
+    """
+    parts = folds(asked, k)
+    for n, part in enumerate(parts):
+        inside = set(part)
+        model = fit_model([a for m, a in enumerate(asked) if m not in inside])
+        predict(model, [asked[m] for m in part])
+        print(f"  fold {n + 1}/{k}: {len(part)} questions", file=sys.stderr, flush=True)
+    thresholds: dict[int, float] = {}
+    for part in parts:
+        inside = set(part)
+        others = [a for m, a in enumerate(asked) if m not in inside and a.question.set in tuned and not a.borrowed]
+        t = best_threshold(others)
+        for m in part:
+            thresholds[m] = t
+    return thresholds
+
+
+def report(asked: list[Asked], thresholds: dict[int, float]) -> tuple[list[str], dict[str, object]]:
+    """Held-out figures by set and by kind, beside plain BM25's first passage."""
+    tally: dict[str, Counter[str]] = defaultdict(Counter)
+    for n, a in enumerate(asked):
+        if a.borrowed:
+            continue
+        right = right_at(a, thresholds[n])
+        q = a.question
+        family = "squad" if q.set == "squad" else "news"
+        for key in (f"set {q.set}", f"kind {q.kind}" if family == "news" else "", f"ALL {family}"):
+            if not key:
+                continue
+            c = tally[key]
+            c["n"] += 1
+            c["right"] += right
+            if q.answerable:
+                c["answerable"] += 1
+                c["top1"] += right
+                c["plain"] += a.plain_right
+            else:
+                c["refusable"] += 1
+                c["refused"] += right
+    lines = [
+        "| questions | n | accuracy | answerable top-1 | plain rank-bm25 top-1 | abstain ok |",
+        "|---|---|---|---|---|---|",
+    ]
+    summary: dict[str, object] = {}
+    for key in sorted(tally, key=lambda k: (not k.startswith("ALL"), k)):
+        c = tally[key]
+
+        def share(a: str, b: str, c: Counter[str] = c) -> str:
+            return f"{c[a] / c[b]:.3f}" if c[b] else "—"
+
+        lines.append(
+            f"| {key} | {c['n']} | {share('right', 'n')} | {share('top1', 'answerable')} | "
+            f"{share('plain', 'answerable')} | {share('refused', 'refusable')} |"
+        )
+        summary[key] = {k: c[k] for k in c}
+    return lines, summary
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Fit, report the held-out figures, write the model."""
+    parser = argparse.ArgumentParser(prog="python -m index.fit", description=__doc__)
+    parser.add_argument("--folds", type=int, default=10)
+    parser.add_argument("--dry-run", action="store_true", help="report only; leave index/model.json as it is")
+    args = parser.parse_args(argv)
+    started = time.perf_counter()
+    sets = news_sets()
+    asked = collect(sets, borrow=BORROWED)
+    news = {s.name for s in sets}
+    rows = sum(len(a.rows) for a in asked)
+    print(f"{len(asked)} questions, {len({a.group for a in asked})} articles, {rows} candidate rows", file=sys.stderr)
+    thresholds = leave_article_out(asked, args.folds, news)
+    threshold = best_threshold([a for a in asked if not a.borrowed])
+    model = fit_model(asked, threshold)
+    squad = collect([squad_set()])
+    predict(model, squad)
+    lines, _ = report(asked + squad, thresholds | {len(asked) + n: threshold for n in range(len(squad))})
+    weights = sorted(zip(NAMES, model.weights, strict=True), key=lambda x: -abs(x[1]))
+    print(f"News: leave-article-out, {args.folds} folds by article, each fold's threshold chosen without its labels.")
+    print("SQuAD: the final model, never fitted on it. Plain BM25: this index's ranking, first passage, no refusals.")
+    print("\n".join(lines))
+    print(f"\nFinal model: threshold {threshold:.2f}, bias {model.bias:+.3f}; weights per standard deviation:")
+    print(", ".join(f"{name} {w:+.2f}" for name, w in weights))
+    if not args.dry_run:
+        MODEL_FILE.write_text(json.dumps(model.to_json(), indent=1) + "\n", encoding="utf-8")
+        print(f"wrote {MODEL_FILE.relative_to(MODEL_FILE.parent.parent)} ({time.perf_counter() - started:.0f} s)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,73 @@
+"""Candidates: the passages that may answer a question, from BM25 and the article's structure.
+
+Never fewer than BM25's own best passages; the speaker a question names adds their passages, a question about
+what comes next adds the forward-looking ones, a question about the article adds each article's lead. Deciding
+among them is not done here (index/features.py, index/decide.py).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from index.question import Intent, Query
+
+if TYPE_CHECKING:
+    from index.answer import Engine
+
+TOP_K = 20  # BM25's best passages, always candidates
+STRUCTURE_K = 40  # at most this many more from the structure (a speaker's passages, forward-looking ones)
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One passage that may answer, with its BM25 evidence."""
+
+    index: int  # position in Engine.passages
+    bm25: float  # 0.0 when only the structure brought it
+    rank: int  # BM25 rank, 0 best; TOP_K and beyond for structure-only candidates
+
+
+def candidates(engine: Engine, q: Query, exclude: frozenset[str] = frozenset()) -> list[Candidate]:
+    """The candidates for a question, best BM25 first, then those the structure adds in article order."""
+    scores = engine.ranker.grouped_scores(q.groups, limit=engine.candidate_limit, keep=engine.best_articles(q))
+    out: dict[int, Candidate] = {}
+    for i, s in best_first(scores, TOP_K + len(exclude)):
+        if engine.passages[i].id in exclude:
+            continue
+        out[i] = Candidate(i, s, len(out))
+        if len(out) == TOP_K:
+            break
+    extra: list[int] = []
+    for who in (q.speaker, q.affiliated):
+        if who is not None:
+            extra += engine.own(who)
+    if q.intent is Intent.NEXT:
+        extra += engine.forward_looking(set(_articles_of(engine, out)))
+    if q.intent is Intent.ABOUT:
+        extra += engine.leads()
+    for i in extra[: STRUCTURE_K * 2]:
+        if i not in out and engine.passages[i].id not in exclude and len(out) < TOP_K + STRUCTURE_K:
+            out[i] = Candidate(i, scores.get(i, 0.0), TOP_K + len(out))
+    return list(out.values())
+
+
+def _articles_of(engine: Engine, found: dict[int, Candidate]) -> list[str]:
+    """The articles of the best BM25 candidates (all articles when there are none)."""
+    return [engine.passages[i].article_id for i in list(found)[:3]]
+
+
+def best_first(scores: dict[int, float], n: int) -> list[tuple[int, float]]:
+    """The n best (passage, score) pairs, best first; ties: the earlier passage first."""
+    if not scores:
+        return []
+    docs = np.fromiter(scores.keys(), dtype=np.int64, count=len(scores))
+    values = np.fromiter(scores.values(), dtype=np.float64, count=len(scores))
+    if len(docs) > n:  # keep the n best and every passage tied with the n-th, then order those
+        kth = np.partition(values, len(values) - n)[len(values) - n]
+        keep = values >= kth
+        docs, values = docs[keep], values[keep]
+    order = np.lexsort((docs, -values))[:n]
+    return list(zip(docs[order].tolist(), values[order].tolist(), strict=True))
