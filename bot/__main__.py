@@ -126,7 +126,7 @@ def _run(settings: Settings) -> int:
 
     from bot.app import build_application, run, setup_logging
 
-    setup_logging(settings.log_level, settings.token)
+    setup_logging(settings.log_level, settings.token, content=settings.store_questions)
     try:
         engine = open_engine(settings.index_db)
     except (StoreError, ArticleError) as exc:

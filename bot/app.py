@@ -89,15 +89,31 @@ class RedactToken(logging.Filter):
         return True
 
 
-def setup_logging(level: str, token: str | None) -> None:
-    """Configure logging once, at the entry point: level, format, quiet HTTP loggers, token redaction."""
+class HideContent(logging.Filter):
+    """At DEBUG, PTB logs whole updates and request parameters: users' questions, names, the bot's replies.
+    Unless question storage is on (STORE_QUESTIONS), such values are logged as their length only."""
+
+    SHOWN = 40  # longer values are what users wrote or were sent; method names and ids are shorter
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Replace long arguments of DEBUG records by their length."""
+        if record.levelno <= logging.DEBUG and record.args:
+            args = record.args if isinstance(record.args, tuple) else (record.args,)
+            record.args = tuple(a if len(str(a)) <= self.SHOWN else f"<{len(str(a))} characters>" for a in args)
+        return True
+
+
+def setup_logging(level: str, token: str | None, *, content: bool = False) -> None:
+    """Configure logging once, at the entry point: level, format, quiet HTTP loggers, token redaction, and
+    (unless `content`) no message content in DEBUG records."""
     logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s", level=level)
     # httpx logs every request URL at INFO, and the URL holds the token (PTB examples, PR #3746).
     for name in ("httpx", "httpcore"):
         logging.getLogger(name).setLevel(logging.WARNING)
-    redact = RedactToken(token)
+    filters: list[logging.Filter] = [RedactToken(token)] + ([] if content else [HideContent()])
     for handler in logging.getLogger().handlers:
-        handler.addFilter(redact)
+        for f in filters:
+            handler.addFilter(f)
 
 
 async def post_init(application: App) -> None:

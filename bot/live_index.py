@@ -21,7 +21,7 @@ from pathlib import Path
 
 from bot.conversation import Conversation
 from index.answer import Engine
-from index.store import StoreError, read_meta
+from index.store import read_meta
 
 logger = logging.getLogger(__name__)
 
@@ -92,7 +92,7 @@ class LiveIndex:
                     self.seen = current
                     return self._served()
                 conversation = await asyncio.to_thread(_load, self.path)
-            except (StoreError, OSError, ValueError) as exc:
+            except Exception as exc:  # any failure to load is a bad build: remembered until the file changes
                 if force or current != self.failed:
                     logger.warning("Kept the served index; the new one did not load: %s", exc)
                 self.failed = current

@@ -9,6 +9,7 @@ parameters; user text only ever travels as a parameter.
 from __future__ import annotations
 
 import logging
+import os
 import sqlite3
 import time
 from collections import Counter
@@ -79,11 +80,16 @@ class Stats:
         if store is not None:
             try:
                 store.parent.mkdir(parents=True, exist_ok=True)
+                # Question text is private: the file (and SQLite's -wal and -shm beside it) for its owner only.
+                os.close(os.open(store, os.O_CREAT | os.O_RDWR, 0o600))
                 self.db = sqlite3.connect(store, check_same_thread=False, isolation_level=None)
                 self.db.execute("pragma journal_mode = wal")
                 self.db.execute("pragma synchronous = normal")
                 self.db.execute(_SCHEMA)
                 self.db.execute(_COUNTS).fetchone()
+                for part in (store, store.with_name(store.name + "-wal"), store.with_name(store.name + "-shm")):
+                    if part.exists():
+                        part.chmod(0o600)
             except (OSError, sqlite3.Error) as exc:
                 raise StatsError(
                     f"{store}: cannot open the question store ({exc}); fix STATS_DB or set STORE_QUESTIONS=off"

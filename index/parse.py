@@ -68,7 +68,10 @@ def read_article(path: Path) -> ParsedArticle:
         raise ArticleError(path, f"not UTF-8 text (bad byte at offset {exc.start}); save it as UTF-8") from exc
     if "\x00" in text:
         raise ArticleError(path, "binary data, not a plain-text article")
-    return parse_article(text, article_id=path.stem, source=path.name)
+    try:
+        return parse_article(text, article_id=path.stem, source=path.name)
+    except ArticleError as exc:  # name the file by its path: two folders may hold the same file name
+        raise ArticleError(path, exc.problem) from None
 
 
 def parse_article(text: str, *, article_id: str, source: str = "") -> ParsedArticle:

@@ -5,6 +5,7 @@ This is the only module that touches SQLite.
 
 from __future__ import annotations
 
+import glob
 import json
 import logging
 import os
@@ -56,9 +57,18 @@ def write_index(parsed: list[ParsedArticle], db_path: Path, *, hashes: dict[str,
 
     A reader never sees a half-written index, and a failure leaves the previous file as it was.
     """
-    db_path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{db_path.name}.", suffix=".tmp", dir=db_path.parent)
-    os.close(fd)
+    if db_path.is_dir():
+        raise StoreError(f"{db_path}: is a folder, not an index file; give a file path with --db or INDEX_DB")
+    blocking = next((p for p in db_path.parents if p.exists() and not p.is_dir()), None)
+    if blocking is not None:
+        raise StoreError(f"{db_path}: {blocking} is a file, not a folder; {_ELSEWHERE}")
+    try:
+        db_path.parent.mkdir(parents=True, exist_ok=True)
+        clear_stale_temporaries(db_path)
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{db_path.name}.", suffix=".tmp", dir=db_path.parent)
+        os.close(fd)
+    except OSError as exc:
+        raise StoreError(f"{db_path}: cannot write the index there ({exc.strerror or exc}); {_ELSEWHERE}") from exc
     tmp = Path(tmp_name)
     try:
         db = sqlite_utils.Database(tmp)
@@ -77,9 +87,38 @@ def write_index(parsed: list[ParsedArticle], db_path: Path, *, hashes: dict[str,
         db.close()
         tmp.chmod(0o644)  # mkstemp makes 0600: a bot or Datasette running as another user must read it
         os.replace(tmp, db_path)
-    except BaseException:
+    except BaseException as exc:
         tmp.unlink(missing_ok=True)
+        Path(f"{tmp}-journal").unlink(missing_ok=True)
+        if isinstance(exc, OSError | sqlite3.OperationalError):
+            raise StoreError(f"{db_path}: cannot write the index there ({exc}); {_ELSEWHERE}") from exc
         raise
+
+
+_ELSEWHERE = "choose another path with --db or INDEX_DB"
+STALE_SECONDS = 600  # a build writes its temporary file continuously: one untouched this long was abandoned
+
+
+def clear_stale_temporaries(db_path: Path) -> list[Path]:
+    """Remove the temporary files (and journals) that killed builds of this index left behind; return them.
+
+    Only files of this index's own naming (".NAME.db.*.tmp") untouched for STALE_SECONDS: a build running
+    beside this one keeps writing its file and is left alone.
+    """
+    removed: list[Path] = []
+    now = time.time()
+    for leftover in db_path.parent.glob(f".{glob.escape(db_path.name)}.*.tmp*"):
+        if not (leftover.name.endswith(".tmp") or leftover.name.endswith(".tmp-journal")):
+            continue
+        try:
+            if now - leftover.stat().st_mtime >= STALE_SECONDS:
+                leftover.unlink()
+                removed.append(leftover)
+        except OSError:
+            continue  # another build removed it, or it is not ours to remove
+    if removed:
+        logger.info("Removed %d temporary file(s) of killed builds beside %s", len(removed), db_path)
+    return removed
 
 
 def _table(db: sqlite_utils.Database, name: str) -> sqlite_utils.db.Table:
@@ -146,6 +185,8 @@ def read_meta(db_path: Path) -> dict[str, str]:
     try:
         return {row["key"]: row["value"] for row in db["meta"].rows}
     except sqlite3.DatabaseError as exc:
+        if "locked" in str(exc):
+            raise StoreError(f"{db_path}: the index is locked by another program; try again when it is done") from exc
         raise StoreError(f"{db_path}: not a readable index ({exc}); rebuild it with `python -m index build`") from exc
     finally:
         db.close()
@@ -191,10 +232,32 @@ def load_corpus(db_path: Path) -> Corpus:
             for r in db["speakers"].rows_where(order_by="id")
         )  # fmt: skip
     except (sqlite3.DatabaseError, KeyError, ValueError) as exc:
+        if "locked" in str(exc):
+            raise StoreError(f"{db_path}: the index is locked by another program; try again when it is done") from exc
         raise StoreError(f"{db_path}: damaged index ({exc}); rebuild it with `python -m index build`") from exc
     finally:
         db.close()
+    damage = _damage(articles, passages, speakers)
+    if damage:
+        raise StoreError(f"{db_path}: damaged index ({damage}); rebuild it with `python -m index build`")
     return Corpus(articles, passages, speakers, build_id=meta.get("build_id", ""), built_at=meta.get("built_at", ""))
+
+
+def _damage(articles: tuple[Article, ...], passages: tuple[Passage, ...], speakers: tuple[Speaker, ...]) -> str:
+    """What is wrong with loaded rows that a build never writes (empty values, unknown kinds), or ""."""
+    for a in articles:
+        if not isinstance(a.id, str) or not isinstance(a.title, str):
+            return "an article without an id or title"
+    ids = {a.id for a in articles}
+    for p in passages:
+        if not isinstance(p.text, str) or not isinstance(p.number, int) or p.article_id not in ids:
+            return f"passage {p.article_id}#{p.number} has no text, number or article"
+        if p.kind not in ("paragraph", "quote", "item"):
+            return f"passage {p.article_id}#{p.number} has an unknown kind {p.kind!r}"
+    for sp in speakers:
+        if not isinstance(sp.name, str) or sp.article_id not in ids:
+            return "a speaker without a name or article"
+    return ""
 
 
 def _open(db_path: Path) -> sqlite_utils.Database:
@@ -204,5 +267,7 @@ def _open(db_path: Path) -> sqlite_utils.Database:
         conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
         conn.execute("select count(*) from sqlite_master").fetchone()
     except sqlite3.DatabaseError as exc:
+        if "locked" in str(exc):
+            raise StoreError(f"{db_path}: the index is locked by another program; try again when it is done") from exc
         raise StoreError(f"{db_path}: not a readable index ({exc}); rebuild it with `python -m index build`") from exc
     return sqlite_utils.Database(conn)

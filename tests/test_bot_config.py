@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from conftest import start_bot_process
 
-from bot.app import RedactToken, setup_logging
+from bot.app import HideContent, RedactToken, setup_logging
 from bot.config import SETTINGS, ConfigError, Settings, read_settings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -134,7 +134,7 @@ def test_setup_logging_quiets_http_loggers() -> None:
             if h not in before:
                 root.removeHandler(h)
         for h in before:
-            h.filters = [f for f in h.filters if not isinstance(f, RedactToken)]
+            h.filters = [f for f in h.filters if not isinstance(f, RedactToken | HideContent)]
 
 
 def test_python_m_bot_with_a_token_polls_and_never_logs_the_token(tmp_path: Path) -> None:
@@ -156,3 +156,4 @@ def test_python_m_bot_with_a_token_polls_and_never_logs_the_token(tmp_path: Path
     assert proc.returncode == 0, stderr
     assert "DEBUG" in stderr and "getUpdates" in stderr  # PTB's own debug logging is on ...
     assert FAKE_TOKEN not in stderr and FAKE_TOKEN.split(":")[1] not in stderr  # ... and the token is not in it
+    assert "what did Trump say" not in stderr and "What Donald Trump said" not in stderr  # nor what users wrote
