@@ -20,8 +20,8 @@ import numpy as np
 
 from index import features, lexicon, present
 from index.decide import Model
-from index.evidence import CAUSAL, FUTURE, counts_the_noun
-from index.lexicon import synonyms
+from index.evidence import CAUSAL, counts_the_noun
+from index.lexicon import FUTURE, synonyms
 from index.models import Answer, Article, Passage, Speaker
 from index.question import Analyser, Intent, Query
 from index.rank import Ranker
@@ -326,10 +326,9 @@ class Engine:
 
     def counts(self, q: Query, i: int) -> bool:
         """Tell whether passage i counts what "how many X" asks about (X spelt as the index spells it)."""
-        m = re.search(r"\bhow\s+many\s+(\w+)", fold(q.text))
-        if not m:
+        if not q.counted:
             return False
-        noun = self.analyser.term_for(m.group(1)) or stem(m.group(1))
+        noun = self.analyser.term_for(q.counted) or stem(q.counted)
         # A passage that never uses the noun (or a word for it) cannot count it: skip reading its figures.
         doc = self._distinct_terms[i]
         kin = synonyms(noun)
@@ -339,10 +338,9 @@ class Engine:
 
     def silent_body(self, q: Query) -> str:
         """ "What did the government say?" when no passage has the government saying anything: its name."""
-        m = _SAID_SLOT.search(fold(q.text))
-        if not m or q.speaker is not None or q.intent is Intent.WHO_SAID:
+        if not q.said_slot or q.speaker is not None or q.intent is Intent.WHO_SAID:
             return ""
-        slot = [w for w in words(m.group("who")) if w not in STOP_WORDS]
+        slot = [w for w in q.said_slot if w not in STOP_WORDS]
         if not slot or slot[-1] in ("he", "she", "they", "it"):
             return ""  # pronouns are follow-ups
         if not all(stem(w) in self.ranker for w in slot):
@@ -464,10 +462,6 @@ _SPEECH = (
 _BODY_NOUNS = frozenset(
     "government ministry company union police council court agency authority commission regulator party army "
     "board committee club bank firm association federation university hospital city state administration".split()
-)
-_SAID_SLOT = re.compile(
-    r"\bwhat\s+(?:did|does|has|have)\s+(?P<who>(?:the|a|an)\s+[\w\s'-]{2,60}?)\s+"
-    r"(?:say|said|tell|told|claim|announce|state|write|reply|respond|add|explain|warn)\b"
 )
 
 

@@ -11,9 +11,9 @@ from collections.abc import Iterable
 from typing import Protocol
 
 from index import people
-from index.lexicon import synonyms
+from index.lexicon import FUTURE, synonyms
 from index.models import Passage
-from index.question import Query, focus_words
+from index.question import Query, Tense
 from index.text import fold, placed_terms, placed_word, stem, terms, words
 
 NUMBER = re.compile(
@@ -62,16 +62,6 @@ _MAGNITUDES = frozenset(
     for w in "hundred hundreds thousand thousands million millions billion billions "
     "percent per cent dozen dozens more than about around some over".split()
 )
-ACRONYM_Q = re.compile(r"\b([A-Za-z]{2,8})\s+(?:stand|stands)\s+for\b|\bwhat\s+(?:is|does)\s+(?:the\s+)?([A-Z]{2,8})\b")
-FUTURE = re.compile(
-    r"\b(?:will|would|could|might|may|next|later|due to|scheduled|expected|plans?|going to|upcoming|soon)\b"
-)
-STANCE = re.compile(
-    r"\b(?:want|wants|wanted|think|thinks|believe|believes|oppose|opposes|opposed|against|demand|demands|hope|"
-    r"hopes|plan|plans|fear|fears|argue|argues|insist|insists|stand|position)\b"
-)
-DEFINE = re.compile(r"\bdefin(?:e|es|ed|ition)\b|\bmean(?:s|t)?\s+by\b|\bwhat\s+does\s+\w+\s+mean\b")
-_PER_PERIOD = re.compile(r"\b(?:per|a|every|each)\s+(hour|day|week|month|year)\b")
 _PERIODIC = {
     "hour": "hourly",
     "day": "daily",
@@ -93,7 +83,6 @@ class _NotOnlyDurations:
 
 
 _NOT_ONLY_DURATIONS = _NotOnlyDurations()
-_VOTES = re.compile(r"\bvot(?:e|es|ed|ing)\b")
 _COUNT_WORD = r"(?:\d+|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|[a-z]+teen|twenty|thirty|forty|fifty)"
 _TALLY = re.compile(rf"\bvot\w*\s+(?:\w+\s+){{0,3}}?{_COUNT_WORD}\s+(?:votes?\s+)?to\s+{_COUNT_WORD}\b")
 _TIME_UNIT = re.compile(r"[\d.,]*\s*(?:seconds?|minutes?|hours?|days?|weeks?|months?|years?|decades?)\b")
@@ -107,20 +96,15 @@ class Measure:
         self.q = q
         self.pattern = TIME if q.answer_type == "when" else NUMBER
         self.units: list[_Searcher] = []
-        asked = fold(q.text)
         if q.answer_type == "count":
             self.units = [unit for dim, unit in DIMENSIONS if dim & set(q.words)]
-            how = re.search(r"\bhow\s+(\w+)", asked)
-            if how and how.group(1) in HOW_DIMENSIONS:
-                self.units.append(HOW_DIMENSIONS[how.group(1)])
-            if re.search(r"\bhow\s+(?:much|many)\b", asked) and not re.search(
-                r"\bhow\s+(?:much|many)\s+(?:time|days?|weeks?|months?|years?|hours?|minutes?)\b", asked
-            ):
+            if q.how in HOW_DIMENSIONS:
+                self.units.append(HOW_DIMENSIONS[q.how])
+            if q.how in ("much", "many") and not q.duration:
                 self.units.append(_NOT_ONLY_DURATIONS)
-            period = _PER_PERIOD.search(asked)
-            if period:
+            if q.period:
                 # "per month" asks for a rate: the figure must be given per month too.
-                rate = rf"\b(?:per|a|every|each)\s+{period.group(1)}\b|\b{_PERIODIC[period.group(1)]}\b"
+                rate = rf"\b(?:per|a|every|each)\s+{q.period}\b|\b{_PERIODIC[q.period]}\b"
                 self.units.append(re.compile(rate))
         self.total = sum(q.weights.get(t, 0.0) for t in q.content) or 1.0
         # Each content term with its weight and every form a text may hold it in: itself, a synonym, or the
@@ -162,23 +146,17 @@ def _heads(term: str) -> set[str]:
 
 def same_tense(q: Query, text: str) -> bool:
     """For "when" questions: tell whether a passage speaks of the past or future as the question does."""
-    if q.answer_type != "when":
+    if q.answer_type != "when" or q.tense is Tense.ANY:
         return False
-    low = fold(q.text)
-    future_q = bool(FUTURE.search(low))
-    past_q = bool(re.search(r"\b(?:was|were|did|had)\b", low))
-    if future_q == past_q:
-        return False
-    return bool(FUTURE.search(fold(text))) == future_q
+    return bool(FUTURE.search(fold(text))) == (q.tense is Tense.FUTURE)
 
 
 def counts_the_noun(q: Query, text: str, noun: str) -> bool:
     """Tell whether a passage puts a number right before what "how many X" counts."""
-    m = re.search(r"\bhow\s+many\s+(\w+)", fold(q.text))
-    if not m:
+    if not q.counted:
         return False
     low = fold(text)
-    if _VOTES.search(fold(q.text)) and _TALLY.search(low):
+    if q.votes and _TALLY.search(low):
         return True  # "how many voted for it": "voted 31 to 12" is the count
     for n in NUMBER.finditer(low):
         if re.match(r"[\d.,]*\s*(?:%|percent|per\s+cent)", low[n.end() : n.end() + 20]):
@@ -212,7 +190,7 @@ def names_someone_new(q: Query, p: Passage) -> bool:
     For "which X" questions the name must stand in a sentence that mentions X.
     """
     asked = set(q.words)
-    focus = {stem(w) for w in focus_words(fold(q.text))}
+    focus = {stem(w) for w in q.focus}
     if p.speaker and not focus and not (set(words(p.speaker)) & asked):
         return True
     for sentence in SENTENCE.split(p.text):

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from index.evidence import ACRONYM_Q, DEFINE, Measure, defines, names_someone_new, same_tense
+from index.evidence import Measure, defines, names_someone_new, same_tense
 from index.question import AnswerType, Intent, Query
 from index.retrieve import Candidate
 from index.text import fold, stem
@@ -225,7 +225,7 @@ def names_new(c: Context, x: Candidate) -> float:
 
 def definition(c: Context, x: Candidate) -> float:
     """ "How does X define peace": the passage says what it is ("Peace is ...")."""
-    if not c.asked_words or not DEFINE.search(fold(c.q.text)):
+    if not c.asked_words or not c.q.defines:
         return 0.0
     return _signed(True, defines(c.engine.passages[x.index].text, c.asked_words))
 
@@ -305,11 +305,7 @@ def context(engine: Engine, q: Query, found: list[Candidate]) -> Context:
     scores = sorted((x.bm25 for x in found), reverse=True)
     top = scores[0] if scores else 0.0
     second = scores[1] if len(scores) > 1 else 0.0
-    acronym = ACRONYM_Q.search(q.text)
-    spelled = None
-    if acronym:
-        name = re.escape(acronym.group(1) or acronym.group(2))
-        spelled = re.compile(rf"\(\s*{name}\s*\)", re.IGNORECASE)
+    spelled = re.compile(rf"\(\s*{re.escape(q.acronym)}\s*\)", re.IGNORECASE) if q.acronym else None
     total = sum(q.weights.get(t, 1.0) for t in q.content)
     absent = [t for t in q.content if t not in engine.ranker and t not in q.calendar]
     lacking = sum(q.weights.get(t, 1.0) for t in absent)

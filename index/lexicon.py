@@ -316,3 +316,8 @@ CALENDAR_WORDS = frozenset(
     "today tomorrow yesterday tonight morning evening night day days week weeks weekend month months year years "
     "monday tuesday wednesday thursday friday saturday sunday now time".split()
 )
+
+# Words that look ahead: passages about what comes next, and questions about the future.
+FUTURE = re.compile(
+    r"\b(?:will|would|could|might|may|next|later|due to|scheduled|expected|plans?|going to|upcoming|soon)\b"
+)

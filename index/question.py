@@ -12,12 +12,13 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import TypedDict
 
 from rapidfuzz import process
 from rapidfuzz.distance import DamerauLevenshtein
 
 from index import people
-from index.lexicon import CALENDAR_WORDS, IDIOMS, english_rarity, is_english_word, synonyms
+from index.lexicon import CALENDAR_WORDS, FUTURE, IDIOMS, english_rarity, is_english_word, synonyms
 from index.models import Speaker
 from index.text import COUNTRY_FORMS, QUESTION_WORDS, STOP_WORDS, clip_question, fold, normalise, stem, words
 
@@ -86,6 +87,27 @@ NEXT = re.compile(
     r"\s+(?:next|now)\b|\bnext\s+steps?\b|\bcoming\s+next\b|"
     r"\bwhat\s+(?:happens|will\s+happen|comes)\s+(?:after|later|from\s+here)\b|\bwhat\s+now\b|\bwhat\s+is\s+planned\b"
 )
+
+
+ACRONYM = re.compile(r"\b([A-Za-z]{2,8})\s+(?:stand|stands)\s+for\b|\bwhat\s+(?:is|does)\s+(?:the\s+)?([A-Z]{2,8})\b")
+DEFINE = re.compile(r"\bdefin(?:e|es|ed|ition)\b|\bmean(?:s|t)?\s+by\b|\bwhat\s+does\s+\w+\s+mean\b")
+HOW = re.compile(r"\bhow\s+(\w+)(?:\s+(\w+))?")
+DURATION = frozenset("time day days week weeks month months year years hour hours minute minutes".split())
+PER_PERIOD = re.compile(r"\b(?:per|a|every|each)\s+(hour|day|week|month|year)\b")
+VOTES = re.compile(r"\bvot(?:e|es|ed|ing)\b")
+PAST = re.compile(r"\b(?:was|were|did|had)\b")
+SAID_SLOT = re.compile(
+    r"\bwhat\s+(?:did|does|has|have)\s+(?P<who>(?:the|a|an)\s+[\w\s'-]{2,60}?)\s+"
+    r"(?:say|said|tell|told|claim|announce|state|write|reply|respond|add|explain|warn)\b"
+)
+
+
+class Tense(StrEnum):
+    """Whether a question asks about the past or the future."""
+
+    ANY = ""
+    PAST = "past"
+    FUTURE = "future"
 
 
 class Intent(StrEnum):
@@ -192,6 +214,16 @@ class Query:
     affiliated: Speaker | None = None  # someone whose role the question's words name ("the opposition")
     bigrams: tuple[tuple[str, str], ...] = ()  # adjacent content stems, in question order
     how_many: bool = False  # "how many X": a count of something
+    how: str = ""  # the word after "how" ("many", "much", "far", "long" ...)
+    counted: str = ""  # what "how many X" counts: X
+    duration: bool = False  # "how many days", "how much time": the figure is a duration
+    period: str = ""  # "per month": the figure is a rate per this period
+    votes: bool = False  # the question is about a vote
+    tense: Tense = Tense.ANY  # whether it asks about the past or the future
+    focus: tuple[str, ...] = ()  # what a which/who-is question asks to identify ("country" in "which country")
+    acronym: str = ""  # "what does CPA stand for": CPA
+    defines: bool = False  # "how does X define peace", "what does X mean by"
+    said_slot: tuple[str, ...] = ()  # the body in "what did the X say" (its words)
 
     @property
     def topic(self) -> dict[str, float]:
@@ -327,7 +359,7 @@ class Analyser:
             absent_names=absent,
             affiliated=affiliated,
             bigrams=tuple(itertools.pairwise(content)),
-            how_many=bool(re.search(r"\bhow\s+many\b", low)),
+            **_asked(text, low, focus),
         )
 
     def term_for(self, word: str) -> str | None:
@@ -655,6 +687,45 @@ def _qualifiers_near(ws: list[str], head: str) -> set[str]:
 def _on_topic(low: str, ws: list[str]) -> bool:
     """ "zelenskyy on security": a name followed by "on" and a topic."""
     return bool(re.search(r"^\S+(?:\s+\S+)?\s+on\s+\S+", low)) and len(ws) <= 6
+
+
+class _Asks(TypedDict):
+    how_many: bool
+    how: str
+    counted: str
+    duration: bool
+    period: str
+    votes: bool
+    tense: Tense
+    focus: tuple[str, ...]
+    acronym: str
+    defines: bool
+    said_slot: tuple[str, ...]
+
+
+def _asked(text: str, low: str, focus: list[str]) -> _Asks:
+    """The details of what a question asks that answering needs: read here once, never again downstream."""
+    how = HOW.search(low)
+    how_word, after = (how.group(1), how.group(2) or "") if how else ("", "")
+    acronym = ACRONYM.search(text)
+    said = SAID_SLOT.search(low)
+    future, past = bool(FUTURE.search(low)), bool(PAST.search(low))
+    period = PER_PERIOD.search(low)
+    return _Asks(
+        **{
+            "how_many": how_word == "many",
+            "how": how_word,
+            "counted": after if how_word == "many" else "",
+            "duration": how_word in ("much", "many") and after in DURATION,
+            "period": period.group(1) if period else "",
+            "votes": bool(VOTES.search(low)),
+            "tense": Tense.ANY if future == past else Tense.FUTURE if future else Tense.PAST,
+            "focus": tuple(focus),
+            "acronym": (acronym.group(1) or acronym.group(2)) if acronym else "",
+            "defines": bool(DEFINE.search(low)),
+            "said_slot": tuple(words(said.group("who"))) if said else (),
+        }
+    )
 
 
 def _intent(low: str) -> tuple[Intent, AnswerType]:

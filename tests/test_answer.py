@@ -531,3 +531,55 @@ def test_a_follow_up_does_not_change_the_kept_analysis(davos: Engine) -> None:
     followed = kept.answer(question, about=speaker)
     assert followed == fresh.answer(question, about=speaker)
     assert kept.answer(question) == fresh.answer(question)
+
+
+# -- questions about the article itself ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("question", ["what is this article about?", "tldr", "summary please", "whats the story about"])
+def test_about_gives_the_headline_and_the_lead(davos: Engine, question: str) -> None:
+    answer = davos.answer(question)
+    assert answer.answered and answer.intent == "about"
+    assert answer.lead == davos.articles[DAVOS_ID].title
+    assert answer.hits[0].passage.number == 1
+
+
+@pytest.mark.parametrize(
+    "question", ["when was it published?", "date of the article", "date?", "what day was this posted"]
+)
+def test_published_gives_the_date_line(davos: Engine, question: str) -> None:
+    answer = davos.answer(question)
+    assert answer.answered and answer.intent == "published"
+    first = answer.hits[0].passage
+    assert first.kind == "dateline" and "22.01.2026 01:59" in first.text
+
+
+def test_the_date_of_an_event_is_not_the_date_line(davos: Engine) -> None:
+    assert davos.analyse("what is the date of the next meeting").intent != "published"
+
+
+def test_who_is_quoted_names_every_speaker(davos: Engine) -> None:
+    answer = davos.answer("who is quoted in the article?")
+    assert answer.answered and answer.intent == "quoted"
+    named = {h.passage.speaker for h in answer.hits}
+    assert {"Donald Trump", "Steve Witkoff", "Volodymyr Zelensky", "Mark Rutte"} <= named
+    assert all(name in answer.lead for name in named if name)
+
+
+@pytest.mark.parametrize("question", ["what happens next?", "whats next", "next steps?"])
+def test_what_happens_next_looks_ahead(davos: Engine, question: str) -> None:
+    answer = davos.answer(question)
+    assert answer.answered and answer.intent == "next"
+    assert davos.looks_ahead(davos.position_of(answer.hits[0].passage))
+
+
+def test_query_carries_what_answering_needs(davos: Engine) -> None:
+    """Question analysis is the only reader of the question's wording: the rest reads these fields."""
+    q = davos.analyse("How many homes were without heat per day?")
+    assert (q.intent, q.answer_type, q.how, q.counted, q.period, q.tense) == ("search", "count", "many", "homes",
+                                                                              "day", "past")  # fmt: skip
+    q = davos.analyse("what does NATO stand for")
+    assert q.acronym == "NATO"
+    assert davos.analyse("what did the EU say").said_slot == ("the", "eu")
+    with pytest.raises(AttributeError):
+        q.intent = "speaker"  # type: ignore[misc]
