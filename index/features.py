@@ -141,9 +141,10 @@ def attributed(c: Context, x: Candidate) -> float:
 
 
 def speaker_match(c: Context, x: Candidate) -> float:
-    """The passage is said by the person the question names."""
+    """A question about what someone said, and the passage is said by that person."""
     who = c.q.speaker
-    return _signed(who is not None, who is not None and c.engine.passages[x.index].speaker == who.name)
+    asked = who is not None and c.q.intent is Intent.SPEAKER
+    return _signed(asked, asked and c.engine.passages[x.index].speaker == who.name)  # type: ignore[union-attr]
 
 
 def speaker_mentioned(c: Context, x: Candidate) -> float:
@@ -158,7 +159,8 @@ def speaker_mentioned(c: Context, x: Candidate) -> float:
 def other_speaker(c: Context, x: Candidate) -> float:
     """The question names someone and the passage is somebody else's words."""
     said = c.engine.passages[x.index].speaker
-    return _flag(c.q.speaker is not None and said is not None and said != c.q.speaker.name)
+    asked = c.q.speaker is not None and c.q.intent is Intent.SPEAKER
+    return _flag(asked and said is not None and said != c.q.speaker.name)  # type: ignore[union-attr]
 
 
 def side_match(c: Context, x: Candidate) -> float:
