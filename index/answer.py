@@ -243,7 +243,7 @@ class Engine:
         if q.intent is Intent.ABOUT:
             return present.about(self, q, exclude)
         found, rows = self.candidate_rows(q, exclude)
-        return present.answer(self, q, found, rows, self.model.probabilities(rows), self.model)
+        return present.answer(self, q, found, rows, self.model.probabilities(rows), self.model, exclude)
 
     # -- what features and presentation read ------------------------------------------------------
 

@@ -1,10 +1,12 @@
-"""The decision: fitted weights turn a question's candidate rows into probabilities, pick the best candidate,
-and answer only when it is likely enough to hold the answer.
+"""The decision: fitted trees turn a question's candidate rows into probabilities, pick the best candidate, and
+answer only when it is likely enough to hold the answer.
 
-One logistic model (`index/model.json`, written by `make fit`): p = sigmoid(w · (x - mean) / scale + bias) is the
-probability that a candidate's passage answers the question. The best candidate is the most probable; the bot
-answers when that probability reaches the model's threshold, and otherwise says the article does not answer,
-naming the feature that counted most against it.
+The model (`index/model.json`, written by `make fit`) is a small gradient-boosted ensemble of shallow regression
+trees (scikit-learn's GradientBoostingClassifier, exported through its public `tree_` arrays): p = sigmoid(prior +
+the leaf values the row reaches in every tree) is the probability that a candidate's passage answers. The best
+candidate is the most probable; the bot answers when that probability reaches the model's threshold. A refusal
+names the feature that counts most against answering, read from a logistic model fitted beside the trees on the
+same rows (its weights are the readable summary `make fit` prints).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -26,7 +29,7 @@ REASONS = {
     "silent_body": "the article does not report them saying anything",
     "focus_missing": "the article does not name the {focus}",
     "missing": "the article does not mention {missing}",
-    "no_terms": "none of the question's words occur in the article",
+    "mostly_missing": "the article does not mention {missing}",
     "coverage": "no passage holds enough of what the question asks",
     "figure": "no passage gives a figure or time for this",
     "counts_noun": "no passage gives that count",
@@ -41,14 +44,79 @@ class ModelError(RuntimeError):
 
 
 @dataclass(frozen=True)
-class Model:
-    """Logistic weights over the features, with their standardisation and the answering threshold."""
+class Trees:
+    """A boosted ensemble, every tree's nodes in flat arrays (children as indexes into the same arrays)."""
 
-    names: tuple[str, ...]
+    feature: np.ndarray  # per node: the feature it splits on (leaves: 0)
+    threshold: np.ndarray  # per node: rows with feature <= threshold go left
+    left: np.ndarray
+    right: np.ndarray
+    leaf: np.ndarray  # per node: True for leaves
+    value: np.ndarray  # per node: what a leaf adds to the log-odds
+    roots: np.ndarray  # each tree's first node
+    depth: int
+    prior: float  # the log-odds every row starts from
+
+    def log_odds(self, rows: np.ndarray) -> np.ndarray:
+        """Each row's log-odds: all trees walked level by level at once, in NumPy."""
+        node = np.repeat(self.roots[None, :], len(rows), axis=0)
+        at = np.arange(len(rows))[:, None]
+        for _ in range(self.depth):
+            left = rows[at, self.feature[node]] <= self.threshold[node]
+            node = np.where(self.leaf[node], node, np.where(left, self.left[node], self.right[node]))
+        odds: np.ndarray = self.prior + self.value[node].sum(axis=1)
+        return odds
+
+    def to_json(self) -> dict[str, Any]:
+        """The ensemble as the data file stores it."""
+        return {
+            "prior": round(self.prior, 8),
+            "depth": self.depth,
+            "roots": self.roots.tolist(),
+            "feature": self.feature.tolist(),
+            "threshold": [round(float(v), 8) for v in self.threshold],
+            "left": self.left.tolist(),
+            "right": self.right.tolist(),
+            "value": [round(float(v), 8) for v in self.value],
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Trees:
+        """Read an ensemble written by to_json."""
+        left = np.asarray(data["left"], dtype=np.int64)
+        return cls(
+            feature=np.asarray(data["feature"], dtype=np.int64),
+            threshold=np.asarray(data["threshold"], dtype=np.float64),
+            left=left,
+            right=np.asarray(data["right"], dtype=np.int64),
+            leaf=left < 0,
+            value=np.asarray(data["value"], dtype=np.float64),
+            roots=np.asarray(data["roots"], dtype=np.int64),
+            depth=int(data["depth"]),
+            prior=float(data["prior"]),
+        )
+
+
+@dataclass(frozen=True)
+class Explainer:
+    """A logistic model on the same features: its per-feature contributions say why a row scores low."""
+
     mean: np.ndarray
     scale: np.ndarray
     weights: np.ndarray
-    bias: float
+
+    def against(self, row: np.ndarray) -> int:
+        """The feature that pulls this row down most, against an average row."""
+        return int(np.argmin((row - self.mean) / self.scale * self.weights))
+
+
+@dataclass(frozen=True)
+class Model:
+    """The fitted decision: the trees, the answering threshold, and the explainer for refusals."""
+
+    names: tuple[str, ...]
+    trees: Trees
+    explainer: Explainer
     threshold: float
 
     @classmethod
@@ -56,44 +124,44 @@ class Model:
         """Read the fitted model; its features must be this version's, in order."""
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as exc:
+            names = tuple(data["features"])
+            if names != NAMES:
+                raise ModelError(f"{path}: fitted for other features than this version computes; run `make fit`")
+            explain = data["explain"]
+            return cls(
+                names=names,
+                trees=Trees.from_json(data["trees"]),
+                explainer=Explainer(
+                    np.asarray(explain["mean"], dtype=np.float64),
+                    np.asarray(explain["scale"], dtype=np.float64),
+                    np.asarray(explain["weights"], dtype=np.float64),
+                ),
+                threshold=float(data["threshold"]),
+            )
+        except (OSError, ValueError, KeyError, TypeError) as exc:
             raise ModelError(f"{path}: cannot read the answer model ({exc}); run `make fit`") from exc
-        names = tuple(data["features"])
-        if names != NAMES:
-            raise ModelError(f"{path}: fitted for other features than this version computes; run `make fit`")
-        return cls(
-            names=names,
-            mean=np.asarray(data["mean"], dtype=np.float64),
-            scale=np.asarray(data["scale"], dtype=np.float64),
-            weights=np.asarray(data["weights"], dtype=np.float64),
-            bias=float(data["bias"]),
-            threshold=float(data["threshold"]),
-        )
 
-    def to_json(self) -> dict[str, object]:
+    def to_json(self) -> dict[str, Any]:
         """The model as the data file stores it."""
+        e = self.explainer
         return {
             "features": list(self.names),
-            "mean": [round(float(v), 6) for v in self.mean],
-            "scale": [round(float(v), 6) for v in self.scale],
-            "weights": [round(float(v), 6) for v in self.weights],
-            "bias": round(self.bias, 6),
             "threshold": round(self.threshold, 4),
+            "explain": {
+                "mean": [round(float(v), 6) for v in e.mean],
+                "scale": [round(float(v), 6) for v in e.scale],
+                "weights": [round(float(v), 6) for v in e.weights],
+            },
+            "trees": self.trees.to_json(),
         }
-
-    def logits(self, rows: np.ndarray) -> np.ndarray:
-        """Each row's log-odds of holding the answer."""
-        if not len(rows):
-            return np.zeros(0)
-        logits: np.ndarray = ((rows - self.mean) / self.scale) @ self.weights + self.bias
-        return logits
 
     def probabilities(self, rows: np.ndarray) -> np.ndarray:
         """Each row's probability of holding the answer."""
-        probabilities: np.ndarray = 1.0 / (1.0 + np.exp(-self.logits(rows)))
+        if not len(rows):
+            return np.zeros(0)
+        probabilities: np.ndarray = 1.0 / (1.0 + np.exp(-self.trees.log_odds(rows)))
         return probabilities
 
     def against(self, row: np.ndarray) -> str:
-        """The name of the feature that pulls this row's probability down most, against an average row."""
-        contributions = (row - self.mean) / self.scale * self.weights
-        return self.names[int(np.argmin(contributions))]
+        """The name of the feature that counts most against this row."""
+        return self.names[self.explainer.against(row)]

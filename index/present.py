@@ -26,9 +26,16 @@ MORE_SHARE = 0.5  # "more" offers passages down to this share of the threshold
 
 
 def answer(
-    engine: Engine, q: Query, found: list[Candidate], rows: np.ndarray, probs: np.ndarray, model: Model
+    engine: Engine,
+    q: Query,
+    found: list[Candidate],
+    rows: np.ndarray,
+    probs: np.ndarray,
+    model: Model,
+    exclude: frozenset[str] = frozenset(),
 ) -> Answer:
-    """Answer from the candidates and their probabilities, or say the article does not answer."""
+    """Answer from the candidates and their probabilities, or say the article does not answer; passages in
+    `exclude` (already shown) are left out of lists too."""
     if not found:
         return abstain(q, unmatched_reason(engine, q), [])
     order = sorted(range(len(found)), key=lambda n: (-probs[n], found[n].rank))
@@ -38,12 +45,13 @@ def answer(
         return abstain(q, _reason(engine, q, model.against(rows[best])), hits[:MAX_CITED])
     top = found[best].index
     if engine.is_intro(top):
-        shown = [Hit(p, hits[0].score) for p in engine.introduced(top)]
+        shown = [Hit(p, hits[0].score) for p in engine.introduced(top) if p.id not in exclude]
         if shown:
             return _cite(q, shown, engine.passages[top].text, max_cited=MAX_LISTED)
     if q.intent is Intent.LIST and engine.passages[top].kind == "item":
-        listed = [Hit(p, hits[0].score) for p in engine.same_list(top)]
-        return _cite(q, listed, engine.passages[top].lead_in or "", max_cited=MAX_LISTED)
+        listed = [Hit(p, hits[0].score) for p in engine.same_list(top) if p.id not in exclude]
+        if listed:
+            return _cite(q, listed, engine.passages[top].lead_in or "", max_cited=MAX_LISTED)
     floor = max(model.threshold * MORE_SHARE, 0.0)
     likely = [h for h in hits if h.score >= floor]
     if q.speaker is not None and q.intent is Intent.SPEAKER:
