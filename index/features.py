@@ -41,6 +41,13 @@ class Context:
 
 
 Feature = Callable[[Context, Candidate], float]
+PER_QUESTION: set[Feature] = set()  # features whose value is the question's: computed once per question
+
+
+def per_question(feature: Feature) -> Feature:
+    """Mark a feature as the same for every candidate of a question."""
+    PER_QUESTION.add(feature)
+    return feature
 
 
 def _flag(value: bool) -> float:
@@ -257,36 +264,43 @@ def about_lead(c: Context, x: Candidate) -> float:
 # -- the question's own evidence (the same for every candidate: it moves the decision to answer) ----
 
 
+@per_question
 def unknown_person(c: Context, x: Candidate) -> float:
     """The question names a person or office the article never mentions."""
     return _flag(c.q.person_unknown)
 
 
+@per_question
 def absent_names(c: Context, x: Candidate) -> float:
     """The question holds a capitalised name no article text contains."""
     return _flag(bool(c.q.absent_names))
 
 
+@per_question
 def silent_body(c: Context, x: Candidate) -> float:
     """ "What did the government say", and no passage has the government saying anything."""
     return _flag(c.silent)
 
 
+@per_question
 def focus_missing(c: Context, x: Candidate) -> float:
     """ "Which X" or "the name of the X", and the article never names an X."""
     return _flag(bool(c.q.focus_missing))
 
 
+@per_question
 def missing(c: Context, x: Candidate) -> float:
     """Share of the question's weighted content that no passage holds."""
     return c.missing_share
 
 
+@per_question
 def mostly_missing(c: Context, x: Candidate) -> float:
     """How far past half of the question's weighted content the article lacks (0 up to half)."""
     return max(0.0, c.missing_share - 0.5)
 
 
+@per_question
 def margin(c: Context, x: Candidate) -> float:
     """Share by which BM25's best candidate beats its second."""
     return c.margin
@@ -329,4 +343,10 @@ def rows(engine: Engine, q: Query, found: list[Candidate]) -> np.ndarray:
     if not found:
         return np.zeros((0, len(FEATURES)))
     shared = context(engine, q, found)
-    return np.array([[f(shared, x) for f in FEATURES] for x in found], dtype=np.float64)
+    out = np.empty((len(found), len(FEATURES)))
+    for column, f in enumerate(FEATURES):
+        if f in PER_QUESTION:
+            out[:, column] = f(shared, found[0])
+        else:
+            out[:, column] = [f(shared, x) for x in found]
+    return out
