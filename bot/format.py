@@ -32,7 +32,7 @@ INLINE_PASSAGE = 3500
 
 def citation(p: Passage, article: Article | None = None, *, with_article: bool = False) -> str:
     """Return where a passage stands: ¶N, its speaker, and the article when several are indexed."""
-    parts = [f"¶{p.number}"]
+    parts = ["date line" if p.kind == "dateline" else f"¶{p.number}"]
     if p.speaker:
         parts.append(truncate(p.speaker, CITED_NAME))
     if with_article and article is not None:

@@ -268,13 +268,17 @@ class Engine:
                 day, _, clock = a.date.partition(" ")
                 y, m, d = day.split("-")
                 written = f"{d}.{m}.{y}" + (f" {clock}" if clock else "")
-                out.append(Passage(a.id, 0, "dateline", f"Published {written}: {a.title}"))
+                out.append(Passage(a.id, 0, "dateline", f"Published {written}"))
         return out
 
     def speakers_first_passages(self) -> list[Passage]:
-        """Each speaker's first passage, the most-quoted speakers first."""
+        """Each speaker's first quote (or first reported passage), the most-quoted speakers first."""
         spoken = sorted(self._spoken.items(), key=lambda kv: (-len(kv[1]), kv[1][0]))
-        return [self.passages[numbers[0]] for _, numbers in spoken if numbers]
+        out = []
+        for _, numbers in spoken:
+            quotes = [i for i in numbers if self.passages[i].kind == "quote"]
+            out.append(self.passages[(quotes or numbers)[0]])
+        return out
 
     def coverage(self, q: Query, i: int) -> float:
         """Share of the question's content, weighted by how specific each word is, that passage i holds."""

@@ -146,7 +146,8 @@ def published(engine: Engine, q: Query, exclude: frozenset[str]) -> Answer:
     if not lines:
         reason = "the article gives no date" if not exclude else "that is all the article's dates"
         return abstain(q, reason, [])
-    return _cite(q, [Hit(p, 1.0) for p in lines], lines[0].text)
+    lead = "When it was published" if len(lines) == 1 else "When they were published"
+    return _cite(q, [Hit(p, 1.0) for p in lines], lead)
 
 
 def quoted(engine: Engine, q: Query, exclude: frozenset[str]) -> Answer:
