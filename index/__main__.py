@@ -14,7 +14,13 @@ from index.store import StoreError
 
 
 def default_db() -> Path:
-    """Return the index path from INDEX_DB, or the project default."""
+    """Return the index path from INDEX_DB (the real environment first, then .env), or the project default.
+
+    Every command reads its settings this way, the bot's included (bot/config.py).
+    """
+    from dotenv import load_dotenv
+
+    load_dotenv(Path.cwd() / ".env", override=False)
     return Path(os.environ.get("INDEX_DB") or DEFAULT_DB)
 
 

@@ -157,3 +157,26 @@ def test_python_m_bot_with_a_token_polls_and_never_logs_the_token(tmp_path: Path
     assert "DEBUG" in stderr and "getUpdates" in stderr  # PTB's own debug logging is on ...
     assert FAKE_TOKEN not in stderr and FAKE_TOKEN.split(":")[1] not in stderr  # ... and the token is not in it
     assert "what did Trump say" not in stderr and "What Donald Trump said" not in stderr  # nor what users wrote
+
+
+def test_every_command_reads_index_db_from_dotenv_under_the_real_environment(tmp_path: Path) -> None:
+    """`ask`, `chat` and `python -m index build` all read INDEX_DB the same way: environment, then .env."""
+    from_dotenv = tmp_path / "from-dotenv.db"
+    (tmp_path / ".env").write_text(f"INDEX_DB={from_dotenv}\n", encoding="utf-8")
+    clean = {k: v for k, v in os.environ.items() if not any(k == s.name for s in SETTINGS)}
+    env = {**clean, "PYTHONPATH": str(ROOT)}
+    articles = str(ROOT / "tests" / "fixtures" / "2026-03-05-port-strike.txt")  # not the default article
+
+    def run(*args: str, extra: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", *args], capture_output=True, text=True, timeout=120,
+                              cwd=tmp_path, env={**env, **(extra or {})})  # fmt: skip
+
+    assert run("index", "build", articles).returncode == 0
+    assert from_dotenv.is_file()
+    asked = run("bot", "ask", "what did Haverkamp say")
+    assert asked.returncode == 0 and "Elin Haverkamp" in asked.stdout
+    real = tmp_path / "from-environment.db"
+    assert run("index", "build", articles, extra={"INDEX_DB": str(real)}).returncode == 0
+    assert real.is_file()
+    missing = run("bot", "ask", "hi", extra={"INDEX_DB": str(tmp_path / "nowhere.db")})
+    assert missing.returncode == 1 and "nowhere.db" in missing.stderr
