@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from fake_bot_api import BOT_ID, BOT_USERNAME, TOKEN, FakeBotAPI, utf16_len
+from fake_bot_api import BOT_USERNAME, TOKEN, FakeBotAPI, utf16_len
 from telegram import Update
 
 from bot.app import App, build_application
@@ -228,7 +228,7 @@ def test_private_state_is_per_chat(bot: RunningBot, fake: FakeBotAPI) -> None:
     ask(fake, a, "what did Trump say?")
     reply = ask(fake, b, "what else did he say?")
     assert "Donald Trump" not in reply["text"]
-    assert BOT_ID  # the bot never talks to chats it has not heard from
+    assert len(fake.sent(a)) == 1 and len(fake.sent(b)) == 1  # one reply each, to the chat that asked
 
 
 class _Broken:

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 from conftest import PollingBot
-from fake_bot_api import BOT_ID, BOT_USERNAME, TOKEN, FakeBotAPI
+from fake_bot_api import BOT_USERNAME, TOKEN, FakeBotAPI
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from telegram import Update
@@ -311,6 +311,9 @@ def test_a_share_through_real_polling(
 
 
 def test_figures(harness: Harness, server: FakeBotAPI) -> None:
+    """Report what the tests above handled (they fill FIGURES; alone, this test has nothing to report)."""
+    if not {"corpus", "hypothesis", "polling"} <= set(FIGURES):
+        pytest.skip("reports the figures of the tests before it in this file; run the whole file")
     total = FIGURES["corpus"] + FIGURES["hypothesis"] + FIGURES["polling"]
     sent = Counter(c.method for c in server.calls if c.error is None)
     stale = sum(1 for c in server.errors() if any(s in (c.error or "") for s in STALE))
@@ -322,4 +325,4 @@ def test_figures(harness: Harness, server: FakeBotAPI) -> None:
         f"{len(rejected(server))}; refused as Telegram would (stale or unchanged edits), then handled {stale}"
     )
     assert total >= 10_000
-    assert BOT_ID
+    assert not harness.errors
