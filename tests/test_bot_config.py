@@ -180,3 +180,14 @@ def test_every_command_reads_index_db_from_dotenv_under_the_real_environment(tmp
     assert real.is_file()
     missing = run("bot", "ask", "hi", extra={"INDEX_DB": str(tmp_path / "nowhere.db")})
     assert missing.returncode == 1 and "nowhere.db" in missing.stderr
+
+
+@pytest.mark.parametrize(("script", "usage"), [("newsbot", "python -m bot"), ("newsbot-index", "python -m index")])
+def test_console_scripts_run_the_same_commands(script: str, usage: str) -> None:
+    """An installed package runs without `python -m` from the source folder."""
+    import shutil
+
+    found = shutil.which(script, path=str(Path(sys.executable).parent))
+    assert found, f"{script} is not installed beside {sys.executable}"
+    done = subprocess.run([found, "--help"], capture_output=True, text=True, timeout=60, cwd=ROOT)
+    assert done.returncode == 0 and f"usage: {usage}" in done.stdout
