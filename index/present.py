@@ -39,6 +39,10 @@ def answer(
     if not found:
         return abstain(q, unmatched_reason(engine, q), [])
     order = sorted(range(len(found)), key=lambda n: (-probs[n], found[n].rank))
+    if exclude:  # "more": a lead-in whose list was shown has been answered already
+        order = [n for n in order if not _used_lead_in(engine, found[n].index, exclude)]
+        if not order:
+            return abstain(q, "that is all the article says about this", [])
     hits = [Hit(engine.passages[found[n].index], round(float(probs[n]), 4)) for n in order]
     best = order[0]
     if probs[best] < model.threshold:
@@ -68,6 +72,14 @@ def answer(
     cited += [h for h in likely[1:] if h.score >= RELATIVE * likely[0].score and not _same(engine, h, cited)]
     rest = [h for h in likely[1:] if h not in cited]
     return _cite(q, cited[:MAX_CITED] + rest + cited[MAX_CITED:], _lead(q, likely[0].passage))
+
+
+def _used_lead_in(engine: Engine, i: int, exclude: frozenset[str]) -> bool:
+    """Tell whether passage i introduces passages that have all been shown."""
+    if not engine.is_intro(i):
+        return False
+    introduced = engine.introduced(i)
+    return bool(introduced) and all(p.id in exclude for p in introduced)
 
 
 def _cite(q: Query, hits: list[Hit], lead: str, *, max_cited: int = MAX_CITED) -> Answer:
