@@ -133,7 +133,9 @@ def _run(settings: Settings) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     try:
-        application = build_application(settings, engine, index_path=settings.index_db)
+        application = build_application(
+            settings, engine, index_path=settings.index_db, state_path=settings.state_path()
+        )
     except StatsError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

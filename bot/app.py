@@ -18,6 +18,8 @@ from telegram.ext import (
     CommandHandler,
     InlineQueryHandler,
     MessageHandler,
+    PersistenceInput,
+    PicklePersistence,
     filters,
 )
 from telegram.request import HTTPXRequest
@@ -43,6 +45,7 @@ RATE_LIMIT_RETRIES = 3  # AIORateLimiter's default is 0: a RetryAfter would drop
 # to a group (Telegram's limits, telegram/constants.py FloodLimit; measured by bench/ with the limiter on).
 OVERALL_BURST, OVERALL_PERIOD = 10, 0.5
 GROUP_BURST, GROUP_PERIOD = 1, 3.2
+STATE_SAVE_SECONDS = 30  # how often chat state is written to STATE_FILE (and always at a clean stop)
 INLINE_FLOOD_FACTOR = 3  # inline queries come per keystroke: a larger silent budget than questions
 _TOKEN_IN_TEXT = re.compile(r"\d{3,}:[A-Za-z0-9_-]{20,}")
 _FORMATTER = logging.Formatter()
@@ -161,11 +164,14 @@ class BoundedRequest(HTTPXRequest):
             return await super().do_request(*args, **kwargs)
 
 
-def build_application(settings: Settings, engine: Engine, *, index_path: Path | None = None) -> App:
+def build_application(
+    settings: Settings, engine: Engine, *, index_path: Path | None = None, state_path: Path | None = None
+) -> App:
     """Build the bot: rate limiter, optional self-hosted API server, every handler, the error handler.
 
     index_path: the file the engine was loaded from; when given (and INDEX_CHECK_SECONDS > 0) a rebuilt
-    index there is swapped in live.
+    index there is swapped in live. state_path: where each chat's state is kept across restarts (PTB's
+    PicklePersistence, chat data only); None keeps it in memory.
     """
     if not settings.token:
         raise ValueError("build_application needs a token; without one, use the terminal chat")
@@ -189,6 +195,12 @@ def build_application(settings: Settings, engine: Engine, *, index_path: Path | 
                 group_time_period=GROUP_PERIOD,
                 max_retries=RATE_LIMIT_RETRIES,
             )
+        )
+    if state_path is not None:
+        state_path.parent.mkdir(parents=True, exist_ok=True)
+        keep = PersistenceInput(bot_data=False, chat_data=True, user_data=False, callback_data=False)
+        builder = builder.persistence(
+            PicklePersistence(state_path, store_data=keep, update_interval=STATE_SAVE_SECONDS)
         )
     if settings.api_base_url:
         file_url = settings.api_base_url.replace("/bot", "/file/bot")

@@ -41,6 +41,13 @@ class Settings:
     index_check_seconds: float = 1.0
     store_questions: bool = False
     stats_db: Path = DEFAULT_STATS_DB
+    state_file: str = ""  # "": beside the index; "off": chat state in memory only; else its path
+
+    def state_path(self) -> Path | None:
+        """Where chat state is kept across restarts (None: in memory only)."""
+        if self.state_file.lower() == "off":
+            return None
+        return Path(self.state_file) if self.state_file else self.index_db.with_name("state.pickle")
 
 
 @dataclass(frozen=True)
@@ -157,6 +164,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("INDEX_CHECK_SECONDS", "index_check_seconds", _seconds, "How often to look for a rebuilt index; 0: never"),
     Setting("STORE_QUESTIONS", "store_questions", _switch, "on: keep question text in STATS_DB for /stats"),
     Setting("STATS_DB", "stats_db", Path, "Where question statistics live when STORE_QUESTIONS is on"),
+    Setting("STATE_FILE", "state_file", str, "Where chat state survives restarts (default: beside INDEX_DB; off)"),
 )
 
 

@@ -6,9 +6,10 @@ import asyncio
 import hashlib
 import logging
 import re
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from telegram import (
     InlineKeyboardButton,
@@ -70,6 +71,27 @@ def _state(context: ContextTypes.DEFAULT_TYPE) -> State:
 def _save(context: ContextTypes.DEFAULT_TYPE, state: State) -> None:
     if context.chat_data is not None:
         context.chat_data["state"] = state
+        context.chat_data["at"] = time.time()
+        global _saves
+        _saves += 1
+        if _saves % PRUNE_EVERY == 0:
+            forget_quiet_chats(context.application)
+
+
+STATE_DAYS = 30  # a chat quiet this long is forgotten (its state, and so its row in STATE_FILE)
+MAX_CHATS = 20_000  # at most this many chats' state is kept; the quietest go first
+PRUNE_EVERY = 500  # saves between two prunings
+_saves = 0
+
+
+def forget_quiet_chats(application: Any, *, now: float | None = None) -> int:
+    """Drop the state of chats quiet for STATE_DAYS, and the quietest beyond MAX_CHATS; return how many."""
+    now = time.time() if now is None else now
+    seen = sorted(((data.get("at", 0.0), chat) for chat, data in application.chat_data.items()), reverse=True)
+    old = [chat for at, chat in seen if at < now - STATE_DAYS * 86_400] + [chat for _, chat in seen[MAX_CHATS:]]
+    for chat in dict.fromkeys(old):
+        application.drop_chat_data(chat)
+    return len(set(old))
 
 
 def markup(keyboard: Keyboard) -> InlineKeyboardMarkup | None:

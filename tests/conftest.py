@@ -65,7 +65,14 @@ class PollingBot:
     """
 
     def __init__(
-        self, fake: Any, engine: Engine, *, index_path: Path | None = None, poll_timeout: float = 1, **overrides: Any
+        self,
+        fake: Any,
+        engine: Engine,
+        *,
+        index_path: Path | None = None,
+        state_path: Path | None = None,
+        poll_timeout: float = 1,
+        **overrides: Any,
     ) -> None:
         from fake_bot_api import TOKEN
 
@@ -73,7 +80,7 @@ class PollingBot:
         from bot.config import Settings
 
         self.settings = Settings(token=TOKEN, api_base_url=fake.base_url, **overrides)
-        self.app = build_application(self.settings, engine, index_path=index_path)
+        self.app = build_application(self.settings, engine, index_path=index_path, state_path=state_path)
         self.errors: list[BaseException] = []  # raised while handling an update
         self.polling_errors: list[BaseException] = []  # raised while fetching updates (PTB retries those)
         self.app.add_error_handler(self._record_error)
