@@ -139,9 +139,10 @@ def _run(settings: Settings) -> int:
     except StatsError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    logger.info("Loaded %d passages from %s; polling Telegram", len(engine.passages), settings.index_db)
+    how = f"serving the webhook {settings.webhook_url}" if settings.webhook_url else "polling Telegram"
+    logger.info("Loaded %d passages from %s; %s", len(engine.passages), settings.index_db, how)
     try:
-        run(application)
+        run(application, settings)
     except InvalidToken:
         # PTB's message holds the token, and a traceback would print it: one line naming the setting instead.
         print(f"error: {rejected_token_message(settings)}", file=sys.stderr)

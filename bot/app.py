@@ -7,6 +7,7 @@ import logging
 import re
 from pathlib import Path
 from typing import Any, TypeAlias
+from urllib.parse import urlsplit
 
 from telegram import BotCommand, Update
 from telegram.error import InvalidToken
@@ -239,7 +240,22 @@ def build_application(
     return application
 
 
-def run(application: App) -> None:
-    """Poll Telegram until interrupted."""
-    # bootstrap_retries=-1: a Telegram hiccup while deleting the webhook at start is retried, not fatal.
-    application.run_polling(allowed_updates=Update.ALL_TYPES, bootstrap_retries=-1)
+def run(application: App, settings: Settings | None = None, **kw: Any) -> None:
+    """Serve until interrupted: a webhook when TELEGRAM_WEBHOOK_URL is set, else long polling.
+
+    `kw` goes to run_webhook / run_polling (tests pass stop_signals=None, close_loop=False).
+    """
+    # bootstrap_retries=-1: a Telegram hiccup while setting or deleting the webhook at start is retried, not fatal.
+    if settings is not None and settings.webhook_url:
+        application.run_webhook(
+            listen=settings.webhook_listen,
+            port=settings.webhook_port,
+            url_path=urlsplit(settings.webhook_url).path.lstrip("/"),
+            webhook_url=settings.webhook_url,
+            secret_token=settings.webhook_secret,
+            allowed_updates=Update.ALL_TYPES,
+            bootstrap_retries=-1,
+            **kw,
+        )
+    else:
+        application.run_polling(allowed_updates=Update.ALL_TYPES, bootstrap_retries=-1, **kw)

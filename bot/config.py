@@ -42,6 +42,10 @@ class Settings:
     store_questions: bool = False
     stats_db: Path = DEFAULT_STATS_DB
     state_file: str = ""  # "": beside the index; "off": chat state in memory only; else its path
+    webhook_url: str | None = None  # set: Telegram POSTs updates here (run_webhook) instead of long polling
+    webhook_listen: str = "127.0.0.1"
+    webhook_port: int = 8443
+    webhook_secret: str | None = None
 
     def state_path(self) -> Path | None:
         """Where chat state is kept across restarts (None: in memory only)."""
@@ -93,6 +97,31 @@ def _base_url(value: str) -> str:
         raise ValueError(f"expected a port from 1 to 65535, {example}")
     if parts.query or parts.fragment or not (parts.path.endswith("/bot") or "{token}" in parts.path):
         raise ValueError(f"expected the path to end in /bot (no trailing slash), {example}")
+    return value
+
+
+def _webhook_url(value: str) -> str:
+    parts = urlsplit(value)
+    if parts.scheme != "https" or not parts.hostname or any(c.isspace() for c in value):
+        raise ValueError("expected the public https:// URL Telegram should post to, like https://bot.example.org/hook")
+    return value
+
+
+def _host(value: str) -> str:
+    if not (_HOST.fullmatch(value) or _is_ip_literal(value)):
+        raise ValueError("expected an address to listen on, like 127.0.0.1 or 0.0.0.0")
+    return value
+
+
+def _port(value: str) -> int:
+    if not re.fullmatch(r"\d{1,5}", value) or not 0 < int(value) < 65536:
+        raise ValueError("expected a port from 1 to 65535, like 8443")
+    return int(value)
+
+
+def _secret(value: str) -> str:
+    if not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", value):
+        raise ValueError("expected 1 to 256 letters, digits, _ or - (Telegram's rule for secret_token)")
     return value
 
 
@@ -164,12 +193,25 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("INDEX_CHECK_SECONDS", "index_check_seconds", _seconds, "How often to look for a rebuilt index; 0: never"),
     Setting("STORE_QUESTIONS", "store_questions", _switch, "on: keep question text in STATS_DB for /stats"),
     Setting("STATS_DB", "stats_db", Path, "Where question statistics live when STORE_QUESTIONS is on"),
+    Setting("TELEGRAM_WEBHOOK_URL", "webhook_url", _webhook_url, "Public HTTPS URL for webhook mode; empty: polling"),
+    Setting("TELEGRAM_WEBHOOK_LISTEN", "webhook_listen", _host, "Address the webhook server listens on"),
+    Setting("TELEGRAM_WEBHOOK_PORT", "webhook_port", _port, "Port the webhook server listens on"),
+    Setting("TELEGRAM_WEBHOOK_SECRET", "webhook_secret", _secret, "Secret Telegram sends with every webhook request"),
     Setting("STATE_FILE", "state_file", str, "Where chat state survives restarts (default: beside INDEX_DB; off)"),
 )
 
 
 def read_settings(env: Mapping[str, str]) -> Settings:
     """Build Settings from a mapping; empty values mean the default. Raises ConfigError on a malformed value."""
+    settings = _read(env)
+    if settings.webhook_url and not settings.webhook_secret:
+        raise ConfigError(
+            "TELEGRAM_WEBHOOK_SECRET is missing: webhook mode needs a secret, so that only Telegram can post updates"
+        )
+    return settings
+
+
+def _read(env: Mapping[str, str]) -> Settings:
     values: dict[str, object] = {}
     for s in SETTINGS:
         raw = env.get(s.name, "").strip()

@@ -178,6 +178,7 @@ class FakeBotAPI:
         self.chats: dict[int, dict[str, Any]] = {}
         self.commands: list[dict[str, Any]] = []
         self.faults: list[Fault] = []
+        self.webhook: dict[str, Any] = {}  # what setWebhook was last given
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
         self.server.daemon_threads = True
         self.thread = threading.Thread(target=self.server.serve_forever, name="fake-bot-api", daemon=True)
@@ -315,6 +316,14 @@ class FakeBotAPI:
         }  # fmt: skip
 
     def api_deleteWebhook(self, params: dict[str, Any]) -> Any:
+        self.webhook = {}
+        return True
+
+    def api_setWebhook(self, params: dict[str, Any]) -> Any:
+        """Record the webhook the bot asks for (URL, secret); Telegram would post updates there."""
+        if not str(params.get("url", "")).startswith("https://"):
+            raise ApiError("Bad Request: bad webhook: An HTTPS URL must be provided for webhook")
+        self.webhook = dict(params)
         return True
 
     def api_getWebhookInfo(self, params: dict[str, Any]) -> Any:
