@@ -6,12 +6,12 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench index fit clean
+.PHONY: run test lint bench index fit soak clean
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e ".[dev]"
+	$(PY) -m pip install --quiet -c constraints.txt -e ".[dev]"
 	touch $(STAMP)
 
 data/index.db: $(STAMP) $(wildcard articles/*.txt)
@@ -31,13 +31,17 @@ lint: $(STAMP)
 test: lint
 	$(VENV)/bin/pytest -q
 
+# Before a release: the full 10,000-update hostile soak (make test runs a slice of it).
+soak: $(STAMP)
+	SOAK=1 $(VENV)/bin/pytest -q -s tests/test_hardening_hostile.py
+
 # Fit the answer model (index/model.json) on eval/news and print its leave-article-out report.
 fit: $(STAMP)
-	$(PY) -m pip install --quiet -e ".[fit]"
+	$(PY) -m pip install --quiet -c constraints.txt -e ".[fit]"
 	$(PY) -m index.fit
 
 bench: $(STAMP)
-	$(PY) -m pip install --quiet -e ".[bench]"
+	$(PY) -m pip install --quiet -c constraints.txt -e ".[bench]"
 	$(PY) -m bench
 
 clean:
