@@ -232,7 +232,11 @@ def build_application(
             MessageHandler(text & filters.ChatType.PRIVATE, handlers.on_private_text),
             MessageHandler(text & filters.ChatType.GROUPS, handlers.on_group_text),
             MessageHandler(private_other, handlers.on_private_other),
-            CallbackQueryHandler(handlers.on_button),
+            CallbackQueryHandler(handlers.on_quotes_page, pattern=handlers.QUOTES_PAGE),
+            CallbackQueryHandler(handlers.on_more_button, pattern=handlers.MORE_BUTTON),
+            CallbackQueryHandler(handlers.on_issue_button, pattern=handlers.ISSUE_BUTTON),
+            CallbackQueryHandler(handlers.on_example_button, pattern=handlers.EXAMPLE_BUTTON),
+            CallbackQueryHandler(handlers.on_stale_button),
             InlineQueryHandler(handlers.on_inline),
         ]
     )

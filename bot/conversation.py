@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 from index.answer import Engine, Issue
@@ -142,28 +143,36 @@ class Conversation:
 
     def command(self, state: State, name: str, arg: str = "") -> Turn:
         """Run a command (without its slash) with its argument text."""
-        name, arg = name.lower(), arg.strip()
-        if name in ("start", "help"):
-            reply: Reply = HelpReply(self.examples) if name == "help" else StartReply(self.examples, self.title())
-            return Turn(reply, state)
-        if name == "quotes":
-            # "/quotes Rutte 2": a trailing number is the page (names are never numbers).
-            head, _, last = arg.rpartition(" ")
-            page = small_number(last, digits=3)
-            if page is not None:
-                return self.quotes(state, head, page - 1)
-            return self.quotes(state, arg)
-        if name == "issues":
-            return Turn(self.issue(arg) if arg else IssuesReply(tuple(self.engine.issues())), state)
-        if name == "about":
-            return Turn(self.about(), state)
-        if name == "more":
-            return self.more(state)
-        if name == "ask":
-            if not arg:
-                return Turn(Notice("Ask a question after /ask, like: /ask " + self._eg()), state)
-            return self.ask(state, arg)
-        return Turn(Notice(f"I don't know /{name}. Try /help."), state)
+        run = self.runners.get(name.lower())
+        if run is None:
+            return Turn(Notice(f"I don't know /{name}. Try /help."), state)
+        return run(state, arg.strip())
+
+    @property
+    def runners(self) -> dict[str, Callable[[State, str], Turn]]:
+        """Each command (COMMANDS) and what runs it."""
+        return {
+            "start": lambda state, _: Turn(StartReply(self.examples, self.title()), state),
+            "help": lambda state, _: Turn(HelpReply(self.examples), state),
+            "quotes": self._quotes_command,
+            "issues": lambda state, arg: Turn(
+                self.issue(arg) if arg else IssuesReply(tuple(self.engine.issues())), state
+            ),
+            "about": lambda state, _: Turn(self.about(), state),
+            "more": lambda state, _: self.more(state),
+            "ask": self._ask_command,
+        }
+
+    def _quotes_command(self, state: State, arg: str) -> Turn:
+        # "/quotes Rutte 2": a trailing number is the page (names are never numbers).
+        head, _, last = arg.rpartition(" ")
+        page = small_number(last, digits=3)
+        return self.quotes(state, head, page - 1) if page is not None else self.quotes(state, arg)
+
+    def _ask_command(self, state: State, arg: str) -> Turn:
+        if not arg:
+            return Turn(Notice("Ask a question after /ask, like: /ask " + self._eg()), state)
+        return self.ask(state, arg)
 
     def respond(self, state: State, text: str) -> Turn:
         """Reply to a typed line: a /command, a follow-up, or a new question."""

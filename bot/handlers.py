@@ -25,7 +25,7 @@ from telegram.ext import ContextTypes
 
 from bot import format as fmt
 from bot.config import Settings
-from bot.conversation import AnswerReply, Conversation, HelpReply, Notice, Reply, State, Turn, small_number
+from bot.conversation import AnswerReply, Conversation, HelpReply, Notice, Reply, State, Turn
 from bot.delivery import deliver
 from bot.flood import FloodGate, Verdict
 from bot.live_index import LiveIndex
@@ -267,57 +267,93 @@ async def on_group_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     await send(message, turn.reply, context, conversation)
 
 
-async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Answer a button press first, then show the next page, issue, example answer or more passages."""
+# Button data, one pattern per kind (bot/format.py writes them); each kind has its CallbackQueryHandler.
+QUOTES_PAGE = re.compile(r"^qp:(-?[0-9]{1,4}):([0-9]{1,4})$")  # ASCII digits only: int() refuses some others
+MORE_BUTTON = re.compile(r"^more$")
+ISSUE_BUTTON = re.compile(r"^is:([0-9]{1,4})$")
+EXAMPLE_BUTTON = re.compile(r"^ex:([0-9]{1,4})$")
+EXPIRED = "That button has expired. Send /help to start again."
+
+
+async def _pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> tuple[str, Message | None] | None:
+    """Admit a button press and stop its spinner; return its data and message (None: not to be handled)."""
     query = update.callback_query
-    if query is None:
-        return
-    message = query.message if isinstance(query.message, Message) else None
-    if not await _admit(update, context, None):
-        return
+    if query is None or not await _admit(update, context, None):
+        return None
     await _answer_query(update)
-    conversation, data = _conversation(context), query.data or ""
-    kind, _, rest = data.partition(":")
-    if kind == "qp" and message is not None and re.fullmatch(r"-?\d{1,4}:\d{1,4}", rest):
-        key, page = (int(x) for x in rest.split(":"))
-        page_reply = await think(lambda: conversation.quotes_page(key, page))
-        first = (await think(lambda: rendered(page_reply, conversation)))[0]
-        try:
-            await deliver(
-                lambda: query.edit_message_text(
-                    first.html, parse_mode=ParseMode.HTML, reply_markup=markup(first.keyboard)
-                ),
-                "editMessageText",
-            )
-        except BadRequest as exc:  # a double tap: "Message is not modified" is harmless
-            reason = str(exc).lower()
-            if any(gone in reason for gone in _GONE):  # a stale button on a deleted or old message
-                await send(message, page_reply, context, conversation)
-            elif "not modified" not in reason:
-                raise
+    return query.data or "", query.message if isinstance(query.message, Message) else None
+
+
+async def on_quotes_page(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """‹ Previous / Next ›: edit the quotes message into the asked page."""
+    pressed = await _pressed(update, context)
+    query = update.callback_query
+    m = QUOTES_PAGE.match(pressed[0]) if pressed else None
+    if pressed is None or m is None or query is None or pressed[1] is None:
         return
-    if message is None:
+    message, conversation = pressed[1], _conversation(context)
+    key, page = int(m.group(1)), int(m.group(2))
+    page_reply = await think(lambda: conversation.quotes_page(key, page))
+    first = (await think(lambda: rendered(page_reply, conversation)))[0]
+    try:
+        await deliver(
+            lambda: query.edit_message_text(first.html, parse_mode=ParseMode.HTML, reply_markup=markup(first.keyboard)),
+            "editMessageText",
+        )
+    except BadRequest as exc:  # a double tap: "Message is not modified" is harmless
+        reason = str(exc).lower()
+        if any(gone in reason for gone in _GONE):  # a stale button on a deleted or old message
+            await send(message, page_reply, context, conversation)
+        elif "not modified" not in reason:
+            raise
+
+
+async def on_more_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """More: the next passages of the chat's last question."""
+    pressed = await _pressed(update, context)
+    if pressed is None or pressed[1] is None:
         return
-    state = _state(context)
-    number = small_number(rest, digits=4)
-    example = (
-        conversation.examples[number]
-        if kind == "ex" and number is not None and number < len(conversation.examples)
-        else None
-    )
-    if kind == "more":
-        turn = await think(lambda: conversation.more(state))
-    elif kind == "is" and number is not None:
-        turn = await think(lambda: conversation.command(state, "issues", str(number)))
-    elif example is not None:
-        turn = await think(lambda: conversation.ask(state, example))
-    else:
-        await send(message, Notice("That button has expired. Send /help to start again."), context, conversation)
-        return
+    conversation, state = _conversation(context), _state(context)
+    turn = await think(lambda: conversation.more(state))
     _save(context, turn.state)
-    if example is not None:
-        _record(context, example, turn)
-    await send(message, turn.reply, context, conversation)
+    await send(pressed[1], turn.reply, context, conversation)
+
+
+async def on_issue_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """An issue's number: the passages that discuss it."""
+    pressed = await _pressed(update, context)
+    m = ISSUE_BUTTON.match(pressed[0]) if pressed else None
+    if pressed is None or m is None or pressed[1] is None:
+        return
+    conversation, state, number = _conversation(context), _state(context), m.group(1)
+    turn = await think(lambda: conversation.command(state, "issues", number))
+    _save(context, turn.state)
+    await send(pressed[1], turn.reply, context, conversation)
+
+
+async def on_example_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """An example question from /start: ask it."""
+    pressed = await _pressed(update, context)
+    m = EXAMPLE_BUTTON.match(pressed[0]) if pressed else None
+    if pressed is None or m is None or pressed[1] is None:
+        return
+    conversation, state = _conversation(context), _state(context)
+    number = int(m.group(1))
+    if number >= len(conversation.examples):
+        await send(pressed[1], Notice(EXPIRED), context, conversation)
+        return
+    example = conversation.examples[number]
+    turn = await think(lambda: conversation.ask(state, example))
+    _save(context, turn.state)
+    _record(context, example, turn)
+    await send(pressed[1], turn.reply, context, conversation)
+
+
+async def on_stale_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Any other button (forged, or from an older version): say it has expired."""
+    pressed = await _pressed(update, context)
+    if pressed is not None and pressed[1] is not None:
+        await send(pressed[1], Notice(EXPIRED), context)
 
 
 async def on_inline(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -123,3 +123,11 @@ def test_numbers_in_commands_are_ascii_digits_only(conv: Conversation, arg: str)
     assert isinstance(issue, IssueReply) and issue.issue is None
     quotes = conv.command(State(), "quotes", f"Rutte {arg}").reply
     assert isinstance(quotes, QuotesReply)
+
+
+def test_every_listed_command_has_a_runner(conv: Conversation) -> None:
+    """The menu (COMMANDS) and the dispatch table name the same commands."""
+    from bot.conversation import COMMANDS
+
+    assert set(conv.runners) == {name for name, _ in COMMANDS}
+    assert isinstance(conv.command(State(), "nonsense").reply, Notice)
