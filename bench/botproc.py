@@ -31,7 +31,9 @@ async def _echo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 def echo_application(base_url: str, limiter: bool) -> Any:
-    builder = ApplicationBuilder().token(TOKEN).base_url(base_url).base_file_url(base_url.replace("/bot", "/file/bot"))
+    builder: Any = (
+        ApplicationBuilder().token(TOKEN).base_url(base_url).base_file_url(base_url.replace("/bot", "/file/bot"))
+    )
     if limiter:
         builder = builder.rate_limiter(AIORateLimiter(max_retries=RATE_LIMIT_RETRIES))
     application = builder.build()

@@ -582,4 +582,4 @@ def test_query_carries_what_answering_needs(davos: Engine) -> None:
     assert q.acronym == "NATO"
     assert davos.analyse("what did the EU say").said_slot == ("the", "eu")
     with pytest.raises(AttributeError):
-        q.intent = "speaker"  # type: ignore[misc]
+        q.intent = "speaker"  # type: ignore[misc,assignment]

@@ -52,8 +52,8 @@ def test_what_else_did_he_say_continues_with_the_same_speaker(conv: Conversation
     again = conv.ask(first.state, "what else did he say?")
     numbers = cited(again.reply)
     assert numbers and not set(numbers) & set(cited(first.reply))
-    assert all(isinstance(again.reply, AnswerReply) and h.passage.speaker == "Volodymyr Zelensky"
-               for h in again.reply.answer.hits)  # fmt: skip
+    assert isinstance(again.reply, AnswerReply)
+    assert all(h.passage.speaker == "Volodymyr Zelensky" for h in again.reply.answer.hits)
 
 
 def test_and_another_speaker_swaps_the_speaker(conv: Conversation) -> None:

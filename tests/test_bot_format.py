@@ -16,7 +16,7 @@ from index.answer import Engine, Issue
 from index.models import Answer, Article, Hit, Passage
 
 ARTICLES = {"a": Article(id="a", title="A <title> & “quotes”", date="2026-01-22 01:59", tags=("X",))}
-NASTY = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=6000) | st.sampled_from(
+NASTY = st.text(alphabet=st.characters(blacklist_categories=["Cs"]), max_size=6000) | st.sampled_from(
     ["<b>", "</blockquote>", "&amp;", "&", "<", ">", "a & b < c > d", "*_[`", "\u200f\u200b", "😀" * 3000, " \n "]
 )
 KINDS = st.sampled_from(["paragraph", "quote", "item"])

@@ -242,7 +242,7 @@ def test_corpus_updates_through_process_update(harness: Harness, server: FakeBot
     assert not rejected(server), rejected(server)[:5]
 
 
-_text = st.text(st.characters(exclude_categories=("Cs",)), max_size=200)
+_text = st.text(st.characters(exclude_categories=["Cs"]), max_size=200)
 _nasty = (
     _text
     | st.sampled_from(HOSTILE + QUESTIONS)

@@ -77,12 +77,8 @@ def test_a_damaged_rebuild_is_tried_once_until_the_file_changes(
         return real(path)
 
     monkeypatch.setattr(Engine, "from_db", staticmethod(counting))
-    damaged = (
-        _damaged_copy(tmp_path / "new", "update passages set text = NULL")
-        if (tmp_path / "new").mkdir() is None
-        else served
-    )
-    os.replace(damaged, served)
+    (tmp_path / "new").mkdir()
+    os.replace(_damaged_copy(tmp_path / "new", "update passages set text = NULL"), served)
     results = []
     for _ in range(5):
         time.sleep(0.002)

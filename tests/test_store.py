@@ -50,18 +50,18 @@ def test_build_creates_tables_with_keys(db_path: Path) -> None:
     build(ARTICLES, db_path)
     db = sqlite_utils.Database(db_path)
     assert set(db.table_names()) == {"articles", "passages", "speakers", "meta"}
-    assert db["articles"].pks == ["id"]
-    assert db["passages"].pks == ["id"]
-    assert db["meta"].pks == ["key"]
+    assert db.table("articles").pks == ["id"]
+    assert db.table("passages").pks == ["id"]
+    assert db.table("meta").pks == ["key"]
     for table in ("passages", "speakers"):
-        assert [(fk.column, fk.other_table, fk.other_column) for fk in db[table].foreign_keys] == [
+        assert [(fk.column, fk.other_table, fk.other_column) for fk in db.table(table).foreign_keys] == [
             ("article_id", "articles", "id")
         ]
-    assert set(db["passages"].columns_dict) == {
+    assert set(db.table("passages").columns_dict) == {
         "id", "article_id", "number", "kind", "text", "speaker", "lead_in", "list_number",
     }  # fmt: skip
-    assert {"id", "article_id", "name", "roles", "aliases"} <= set(db["speakers"].columns_dict)
-    assert {"id", "title", "date", "tags", "source"} <= set(db["articles"].columns_dict)
+    assert {"id", "article_id", "name", "roles", "aliases"} <= set(db.table("speakers").columns_dict)
+    assert {"id", "title", "date", "tags", "source"} <= set(db.table("articles").columns_dict)
     # The foreign keys hold: every passage and speaker points at an indexed article.
     assert db.execute("pragma foreign_key_check").fetchall() == []
     db.close()
@@ -80,16 +80,16 @@ def test_meta_table(db_path: Path) -> None:
 def test_rows_are_readable(db_path: Path) -> None:
     build([DAVOS], db_path)
     db = sqlite_utils.Database(db_path)
-    article = db["articles"].get("2026-01-22-davos-peace-talks")
+    article = db.table("articles").get("2026-01-22-davos-peace-talks")
     assert article["title"].startswith("Peace talks on Ukraine")
     assert json.loads(article["tags"]) == ["USA", "UKRAINE"]
     assert article["date"] == "2026-01-22 01:59"
-    rutte = db["passages"].get("2026-01-22-davos-peace-talks#14")
+    rutte = db.table("passages").get("2026-01-22-davos-peace-talks#14")
     assert (rutte["kind"], rutte["speaker"], rutte["number"]) == ("quote", "Mark Rutte", 14)
-    item = db["passages"].get("2026-01-22-davos-peace-talks#19")
+    item = db.table("passages").get("2026-01-22-davos-peace-talks#19")
     assert (item["kind"], item["list_number"]) == ("item", 2)
     assert item["lead_in"] == "The United States is interested in ending the war for several reasons:"
-    (witkoff,) = db["speakers"].rows_where("name = ?", ["Steve Witkoff"])
+    (witkoff,) = db.table("speakers").rows_where("name = ?", ["Steve Witkoff"])
     assert json.loads(witkoff["roles"]) == ["US Special Envoy"]
     assert "Witkoff" in json.loads(witkoff["aliases"])
     db.close()
@@ -229,14 +229,14 @@ def test_load_empty_file(tmp_path: Path) -> None:
 
 def test_load_other_sqlite_database(tmp_path: Path) -> None:
     other = tmp_path / "other.db"
-    sqlite_utils.Database(other)["things"].insert({"a": 1})
+    sqlite_utils.Database(other).table("things").insert({"a": 1})
     assert "schema" in assert_store_error(other)
 
 
 def test_load_wrong_schema_version(db_path: Path) -> None:
     build([DAVOS], db_path)
     db = sqlite_utils.Database(db_path)
-    db["meta"].update("schema_version", {"value": str(SCHEMA_VERSION + 1)})
+    db.table("meta").update("schema_version", {"value": str(SCHEMA_VERSION + 1)})
     db.close()
     message = assert_store_error(db_path)
     assert f"schema {SCHEMA_VERSION + 1}" in message
@@ -244,7 +244,9 @@ def test_load_wrong_schema_version(db_path: Path) -> None:
 
 def test_load_index_missing_tables(tmp_path: Path) -> None:
     hollow = tmp_path / "hollow.db"
-    sqlite_utils.Database(hollow)["meta"].insert({"key": "schema_version", "value": str(SCHEMA_VERSION)}, pk="key")
+    sqlite_utils.Database(hollow).table("meta").insert(
+        {"key": "schema_version", "value": str(SCHEMA_VERSION)}, pk="key"
+    )
     assert_store_error(hollow)
 
 
