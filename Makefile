@@ -24,8 +24,8 @@ run: $(STAMP) data/index.db
 	$(PY) -m bot
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check index bot tests $(wildcard bench)
-	$(VENV)/bin/ruff format --check index bot tests $(wildcard bench)
+	$(VENV)/bin/ruff check index bot tests devtools $(wildcard bench)
+	$(VENV)/bin/ruff format --check index bot tests devtools $(wildcard bench)
 	$(VENV)/bin/mypy
 
 test: lint

@@ -16,9 +16,7 @@ from collections import defaultdict
 from typing import Any
 
 from bench.common import BUNDLED_QUESTIONS, ROOT, index_db, percentile
-
-sys.path.insert(0, str(ROOT / "tests"))
-from fake_bot_api import FakeBotAPI
+from devtools.fake_bot_api import FakeBotAPI
 
 SETTLE = 0.25  # seconds without a new message before a warm-up reply counts as complete
 UNCACHED = "ours, cache off"  # our bot with the engine's cache of recent answers off: every answer computed

@@ -11,7 +11,6 @@ SIGTERM stops either gracefully.
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -19,9 +18,7 @@ from telegram import Update
 from telegram.ext import AIORateLimiter, ApplicationBuilder, ContextTypes, MessageHandler, filters
 
 from bot.app import RATE_LIMIT_RETRIES
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
-from fake_bot_api import TOKEN
+from devtools.fake_bot_api import TOKEN
 
 
 async def _echo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -74,10 +74,9 @@ class PollingBot:
         poll_timeout: float = 1,
         **overrides: Any,
     ) -> None:
-        from fake_bot_api import TOKEN
-
         from bot.app import build_application
         from bot.config import Settings
+        from devtools.fake_bot_api import TOKEN
 
         self.settings = Settings(token=TOKEN, api_base_url=fake.base_url, **overrides)
         self.app = build_application(self.settings, engine, index_path=index_path, state_path=state_path)
@@ -123,7 +122,7 @@ class PollingBot:
 @pytest.fixture
 def fake_api() -> Iterator[Any]:
     """A fresh fake Bot API server for one test."""
-    from fake_bot_api import FakeBotAPI
+    from devtools.fake_bot_api import FakeBotAPI
 
     server = FakeBotAPI().start()
     yield server

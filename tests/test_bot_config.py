@@ -66,8 +66,8 @@ def test_a_rejected_token_is_one_line_naming_the_setting_without_the_token(
 ) -> None:
     """A revoked token, or a base URL Telegram answers 404 on: PTB raises InvalidToken with the token in its
     message. The bot says which setting to fix in one line, exits non-zero, and prints no traceback."""
-    from fake_bot_api import TOKEN as FAKE_TOKEN
-    from fake_bot_api import FakeBotAPI
+    from devtools.fake_bot_api import TOKEN as FAKE_TOKEN
+    from devtools.fake_bot_api import FakeBotAPI
 
     fake = FakeBotAPI().start()
     token = FAKE_TOKEN if token_ok else "987654321:" + "Z" * 35
@@ -138,8 +138,8 @@ def test_setup_logging_quiets_http_loggers() -> None:
 
 
 def test_python_m_bot_with_a_token_polls_and_never_logs_the_token(tmp_path: Path) -> None:
-    from fake_bot_api import TOKEN as FAKE_TOKEN
-    from fake_bot_api import FakeBotAPI
+    from devtools.fake_bot_api import TOKEN as FAKE_TOKEN
+    from devtools.fake_bot_api import FakeBotAPI
 
     fake = FakeBotAPI().start()
     env = {"TELEGRAM_BOT_TOKEN": FAKE_TOKEN, "TELEGRAM_API_BASE_URL": fake.base_url, "LOG_LEVEL": "DEBUG",

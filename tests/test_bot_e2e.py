@@ -10,12 +10,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from fake_bot_api import BOT_USERNAME, TOKEN, FakeBotAPI, utf16_len
 from telegram import Update
 
 from bot.app import App, build_application
 from bot.config import Settings
 from bot.conversation import Conversation, State
+from devtools.fake_bot_api import BOT_USERNAME, TOKEN, FakeBotAPI, utf16_len
 from index.answer import Engine
 from index.build import build
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 
-from fake_bot_api import check_markup, parse_html, utf16_len
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
@@ -12,6 +11,7 @@ from bot import format as fmt
 from bot.conversation import AnswerReply, Conversation, IssueReply, IssuesReply, Notice, QuotesReply, State
 from bot.handlers import rendered
 from bot.markup import MAX_MESSAGE, Block, Button, Message, cut, to_messages
+from devtools.fake_bot_api import check_markup, parse_html, utf16_len
 from index.answer import Engine, Issue
 from index.models import Answer, Article, Hit, Passage
 

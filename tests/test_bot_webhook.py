@@ -13,10 +13,10 @@ import urllib.request
 from typing import Any
 
 import pytest
-from fake_bot_api import TOKEN, FakeBotAPI
 
 from bot.app import build_application, run
 from bot.config import ConfigError, Settings, read_settings
+from devtools.fake_bot_api import TOKEN, FakeBotAPI
 from index.answer import Engine
 
 SECRET = "s3cret-token_for-tests"

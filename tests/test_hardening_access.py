@@ -16,11 +16,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 from conftest import PollingBot, start_bot_process
-from fake_bot_api import TOKEN, FakeBotAPI, Fault
 
 from bot.app import RedactToken
 from bot.format import HELP
 from bot.stats import Stats, top_topics
+from devtools.fake_bot_api import TOKEN, FakeBotAPI, Fault
 from index.answer import Engine
 from index.build import DEFAULT_ARTICLES, build
 

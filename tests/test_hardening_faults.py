@@ -11,12 +11,12 @@ from collections.abc import Callable
 
 import pytest
 from conftest import PollingBot
-from fake_bot_api import FakeBotAPI, Fault
 
 from bot import delivery
 from bot import format as fmt
 from bot.conversation import Conversation, State
 from bot.handlers import APOLOGY
+from devtools.fake_bot_api import FakeBotAPI, Fault
 from index.answer import Engine
 
 TIMEOUT = 0.5  # TELEGRAM_TIMEOUT for the test bot; the long poll adds its own 1 s

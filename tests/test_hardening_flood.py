@@ -8,10 +8,10 @@ import time
 from collections.abc import Callable
 
 from conftest import PollingBot
-from fake_bot_api import FakeBotAPI
 
 from bot.config import read_settings
 from bot.flood import FloodGate, Verdict
+from devtools.fake_bot_api import FakeBotAPI
 from index.answer import Engine
 
 LIMIT, WINDOW = 5, 2.0

@@ -16,13 +16,13 @@ from typing import Any
 
 import pytest
 from conftest import PollingBot
-from fake_bot_api import BOT_USERNAME, TOKEN, FakeBotAPI
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from telegram import Update
 
 from bot.app import App, build_application
 from bot.config import Settings
+from devtools.fake_bot_api import BOT_USERNAME, TOKEN, FakeBotAPI
 from index.answer import Engine
 
 # `make soak` (SOAK=1) runs the full 10,000 updates before a release; `make test` runs a representative slice.

@@ -21,11 +21,11 @@ from pathlib import Path
 
 import pytest
 from conftest import FIXTURES, PollingBot
-from fake_bot_api import TOKEN, FakeBotAPI
 
 from bot.__main__ import open_engine
 from bot.config import SETTINGS
 from bot.handlers import APOLOGY
+from devtools.fake_bot_api import TOKEN, FakeBotAPI
 from index.answer import Engine
 from index.build import DEFAULT_ARTICLES, build
 from index.store import read_meta
