@@ -27,6 +27,7 @@ from telegram.request import HTTPXRequest
 
 from bot import handlers
 from bot.config import Settings
+from bot.context import CONTEXT_TYPES, BotData
 from bot.conversation import COMMANDS, Conversation
 from bot.delivery import deliver
 from bot.flood import FloodGate
@@ -131,19 +132,23 @@ async def post_init(application: App) -> None:
         await deliver(lambda: application.bot.set_my_commands(commands), "setMyCommands")
     except Exception:  # the menu is a nicety: Telegram being down at start must not stop the bot
         logger.warning("Could not register the command menu", exc_info=True)
-    live = application.bot_data.get("live")
-    if isinstance(live, LiveIndex):
+    live = data_of(application).live
+    if live is not None:
         live.start()
 
 
 async def post_stop(application: App) -> None:
     """Stop watching the index; close the question store."""
-    live = application.bot_data.get("live")
-    if isinstance(live, LiveIndex):
-        await live.stop()
-    stats = application.bot_data.get("stats")
-    if isinstance(stats, Stats):
-        stats.close()
+    data = data_of(application)
+    if data.live is not None:
+        await data.live.stop()
+    data.stats.close()
+
+
+def data_of(application: App) -> BotData:
+    """The application's shared state (CONTEXT_TYPES makes bot_data a BotData)."""
+    data: BotData = application.bot_data
+    return data
 
 
 class BoundedRequest(HTTPXRequest):
@@ -186,6 +191,7 @@ def build_application(
         .request(BoundedRequest(settings.telegram_connections, t))
         .get_updates_request(BoundedRequest(1, t))  # PTB adds the long-poll timeout to the read timeout
         .concurrent_updates(PerChatUpdateProcessor())
+        .context_types(CONTEXT_TYPES)
     )
     if settings.rate_limiter:
         builder = builder.rate_limiter(
@@ -208,19 +214,19 @@ def build_application(
         builder = builder.base_url(settings.api_base_url).base_file_url(file_url)
     application = builder.build()
     conversation = Conversation(engine)
-    data = application.bot_data
-    data["conversation"] = conversation
-    data["settings"] = settings
-    data["stats"] = Stats(settings.stats_db if settings.store_questions else None)
+    data = data_of(application)
+    data.conversation = conversation
+    data.settings = settings
+    data.stats = Stats(settings.stats_db if settings.store_questions else None)
     if settings.flood_limit:
-        data["flood"] = FloodGate(settings.flood_limit, settings.flood_window)
-        data["inline_flood"] = FloodGate(settings.flood_limit * INLINE_FLOOD_FACTOR, settings.flood_window)
+        data.flood = FloodGate(settings.flood_limit, settings.flood_window)
+        data.inline_flood = FloodGate(settings.flood_limit * INLINE_FLOOD_FACTOR, settings.flood_window)
     if index_path is not None and settings.index_check_seconds > 0:
 
         def install(new_conversation: Conversation) -> None:
-            data["conversation"] = new_conversation
+            data.conversation = new_conversation
 
-        data["live"] = LiveIndex(index_path, conversation, install, settings.index_check_seconds)
+        data.live = LiveIndex(index_path, conversation, install, settings.index_check_seconds)
 
     new = filters.UpdateType.MESSAGE
     text = filters.TEXT & ~filters.COMMAND & new

@@ -21,14 +21,13 @@ from telegram import (
 )
 from telegram.constants import ChatType, ParseMode
 from telegram.error import BadRequest, NetworkError
-from telegram.ext import ContextTypes
 
 from bot import format as fmt
 from bot.config import Settings
+from bot.context import Context
 from bot.conversation import AnswerReply, Conversation, HelpReply, Notice, Reply, State, Turn
 from bot.delivery import deliver
-from bot.flood import FloodGate, Verdict
-from bot.live_index import LiveIndex
+from bot.flood import Verdict
 from bot.markup import Keyboard, truncate
 from bot.markup import Message as Rendered
 from bot.stats import Stats
@@ -58,17 +57,16 @@ async def think(work: Callable[[], T]) -> T:
     return await asyncio.wait_for(loop.run_in_executor(_WORKERS, work), ANSWER_SECONDS)
 
 
-def _conversation(context: ContextTypes.DEFAULT_TYPE) -> Conversation:
-    conversation: Conversation = context.bot_data["conversation"]
-    return conversation
+def _conversation(context: Context) -> Conversation:
+    return context.bot_data.conversation
 
 
-def _state(context: ContextTypes.DEFAULT_TYPE) -> State:
+def _state(context: Context) -> State:
     state = (context.chat_data or {}).get("state")
     return state if isinstance(state, State) else State()
 
 
-def _save(context: ContextTypes.DEFAULT_TYPE, state: State) -> None:
+def _save(context: Context, state: State) -> None:
     if context.chat_data is not None:
         context.chat_data["state"] = state
         context.chat_data["at"] = time.time()
@@ -101,17 +99,15 @@ def markup(keyboard: Keyboard) -> InlineKeyboardMarkup | None:
     return InlineKeyboardMarkup([[InlineKeyboardButton(b.text, callback_data=b.data) for b in row] for row in keyboard])
 
 
-def _settings(context: ContextTypes.DEFAULT_TYPE) -> Settings:
-    settings = context.bot_data.get("settings")
-    return settings if isinstance(settings, Settings) else Settings()
+def _settings(context: Context) -> Settings:
+    return context.bot_data.settings
 
 
-def _stats(context: ContextTypes.DEFAULT_TYPE) -> Stats | None:
-    stats = context.bot_data.get("stats")
-    return stats if isinstance(stats, Stats) else None
+def _stats(context: Context) -> Stats | None:
+    return context.bot_data.stats
 
 
-def _record(context: ContextTypes.DEFAULT_TYPE, question: str, turn: Turn) -> None:
+def _record(context: Context, question: str, turn: Turn) -> None:
     """Count a question that got an answer or an abstention (not follow-up pages, not notices)."""
     stats = _stats(context)
     if stats is not None and isinstance(turn.reply, AnswerReply) and not turn.reply.continued:
@@ -131,9 +127,7 @@ def rendered(reply: Reply, conversation: Conversation) -> list[Rendered]:
     return found if found is not None else _RENDERED.put(key, fmt.html_messages(reply, engine.articles))
 
 
-async def send(
-    message: Message, reply: Reply, context: ContextTypes.DEFAULT_TYPE, conversation: Conversation | None = None
-) -> None:
+async def send(message: Message, reply: Reply, context: Context, conversation: Conversation | None = None) -> None:
     """Send a rendered reply as one or more HTML messages; in groups, as replies to the question.
 
     Each message is retried on transient failures on its own, so a split reply is never sent twice.
@@ -149,11 +143,11 @@ async def send(
         )
 
 
-async def _admit(update: Update, context: ContextTypes.DEFAULT_TYPE, message: Message | None) -> bool:
+async def _admit(update: Update, context: Context, message: Message | None) -> bool:
     """Apply flood control to one question: True to answer it; past the limit, one notice, then silence."""
-    gate = context.bot_data.get("flood")
+    gate = context.bot_data.flood
     user = update.effective_user
-    if not isinstance(gate, FloodGate) or user is None:
+    if gate is None or user is None:
         return True
     verdict = gate.check(user.id)
     if verdict is Verdict.ALLOW:
@@ -176,18 +170,18 @@ async def _answer_query(update: Update, text: str | None = None) -> None:
         logger.info("Could not answer a callback query: %s", exc)
 
 
-def is_admin(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
+def is_admin(update: Update, context: Context) -> bool:
     """Tell whether the update comes from a user listed in ADMIN_USER_IDS."""
     user = update.effective_user
     return user is not None and user.id in _settings(context).admin_user_ids
 
 
-async def on_admin(update: Update, context: ContextTypes.DEFAULT_TYPE, message: Message, name: str) -> None:
+async def on_admin(update: Update, context: Context, message: Message, name: str) -> None:
     """Run /reload or /stats for an admin."""
     conversation = _conversation(context)
     if name == "reload":
-        live = context.bot_data.get("live")
-        text = (await live.check(force=True)).text() if isinstance(live, LiveIndex) else "Live reload is off."
+        live = context.bot_data.live
+        text = (await live.check(force=True)).text() if live is not None else "Live reload is off."
     else:
         stats = _stats(context)
         lines = stats.summary().lines() if stats is not None else ["Statistics are off."]
@@ -195,15 +189,15 @@ async def on_admin(update: Update, context: ContextTypes.DEFAULT_TYPE, message: 
         lines.append(
             f"Index: build {engine.build_id[:12]}, {len(engine.articles)} article(s), {len(engine.passages)} passages"
         )
-        gate = context.bot_data.get("flood")
-        if isinstance(gate, FloodGate):
+        gate = context.bot_data.flood
+        if gate is not None:
             flood = f"{gate.limit} per {gate.window:g}s; {gate.refused} refused, {gate.notices} notices"
             lines.append(f"Flood control: {flood}")
         text = "\n".join(lines)
     await send(message, Notice(text), context, conversation)
 
 
-async def on_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_command(update: Update, context: Context) -> None:
     """Run /start, /help, /quotes, /issues, /about, /ask or /more through the conversation."""
     message = update.effective_message
     if message is None or not message.text:
@@ -227,7 +221,7 @@ async def on_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     await send(message, turn.reply, context, conversation)
 
 
-async def on_private_other(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_private_other(update: Update, context: Context) -> None:
     """A sticker, photo, voice note … in a private chat: say that questions are typed."""
     message = update.effective_message
     if message is None or not await _admit(update, context, message):
@@ -235,7 +229,7 @@ async def on_private_other(update: Update, context: ContextTypes.DEFAULT_TYPE) -
     await send(message, Notice(TEXT_ONLY), context)
 
 
-async def on_private_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_private_text(update: Update, context: Context) -> None:
     """Answer any text in a private chat as a question (or follow-up)."""
     message = update.effective_message
     if message is None or not message.text or not await _admit(update, context, message):
@@ -247,7 +241,7 @@ async def on_private_text(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     await send(message, turn.reply, context, conversation)
 
 
-async def on_group_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_group_text(update: Update, context: Context) -> None:
     """In groups, answer only mentions of the bot and replies to its messages; ignore other chatter."""
     message = update.effective_message
     if message is None or not message.text:
@@ -275,7 +269,7 @@ EXAMPLE_BUTTON = re.compile(r"^ex:([0-9]{1,4})$")
 EXPIRED = "That button has expired. Send /help to start again."
 
 
-async def _pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> tuple[str, Message | None] | None:
+async def _pressed(update: Update, context: Context) -> tuple[str, Message | None] | None:
     """Admit a button press and stop its spinner; return its data and message (None: not to be handled)."""
     query = update.callback_query
     if query is None or not await _admit(update, context, None):
@@ -284,7 +278,7 @@ async def _pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> tuple[
     return query.data or "", query.message if isinstance(query.message, Message) else None
 
 
-async def on_quotes_page(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_quotes_page(update: Update, context: Context) -> None:
     """‹ Previous / Next ›: edit the quotes message into the asked page."""
     pressed = await _pressed(update, context)
     query = update.callback_query
@@ -308,7 +302,7 @@ async def on_quotes_page(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
             raise
 
 
-async def on_more_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_more_button(update: Update, context: Context) -> None:
     """More: the next passages of the chat's last question."""
     pressed = await _pressed(update, context)
     if pressed is None or pressed[1] is None:
@@ -319,7 +313,7 @@ async def on_more_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     await send(pressed[1], turn.reply, context, conversation)
 
 
-async def on_issue_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_issue_button(update: Update, context: Context) -> None:
     """An issue's number: the passages that discuss it."""
     pressed = await _pressed(update, context)
     m = ISSUE_BUTTON.match(pressed[0]) if pressed else None
@@ -331,7 +325,7 @@ async def on_issue_button(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     await send(pressed[1], turn.reply, context, conversation)
 
 
-async def on_example_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_example_button(update: Update, context: Context) -> None:
     """An example question from /start: ask it."""
     pressed = await _pressed(update, context)
     m = EXAMPLE_BUTTON.match(pressed[0]) if pressed else None
@@ -349,21 +343,21 @@ async def on_example_button(update: Update, context: ContextTypes.DEFAULT_TYPE) 
     await send(pressed[1], turn.reply, context, conversation)
 
 
-async def on_stale_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_stale_button(update: Update, context: Context) -> None:
     """Any other button (forged, or from an older version): say it has expired."""
     pressed = await _pressed(update, context)
     if pressed is not None and pressed[1] is not None:
         await send(pressed[1], Notice(EXPIRED), context)
 
 
-async def on_inline(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_inline(update: Update, context: Context) -> None:
     """Offer one inline result per cited passage; choosing one sends it with its citation."""
     query = update.inline_query
     if query is None:
         return
     text = query.query.strip()
-    gate = context.bot_data.get("inline_flood")
-    if not text or (isinstance(gate, FloodGate) and gate.check(query.from_user.id) is not Verdict.ALLOW):
+    gate = context.bot_data.inline_flood
+    if not text or (gate is not None and gate.check(query.from_user.id) is not Verdict.ALLOW):
         await deliver(lambda: query.answer([], cache_time=10), "answerInlineQuery")
         return
     engine = _conversation(context).engine
@@ -384,7 +378,7 @@ async def on_inline(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await deliver(lambda: query.answer(results, cache_time=10, is_personal=False), "answerInlineQuery")
 
 
-async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_error(update: object, context: Context) -> None:
     """Log any error with its traceback; apologise to the user if there is one (polling errors have none)."""
     if update is None and isinstance(context.error, NetworkError):  # polling: PTB retries with a backoff
         logger.warning("Fetching updates failed (%s: %s); retrying", type(context.error).__name__, context.error)

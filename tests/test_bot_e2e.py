@@ -244,12 +244,12 @@ class _Broken:
 def test_errors_are_logged_and_the_user_gets_a_short_apology(
     bot: RunningBot, fake: FakeBotAPI, chat: int, caplog: pytest.LogCaptureFixture
 ) -> None:
-    real = bot.app.bot_data["conversation"]
-    bot.app.bot_data["conversation"] = _Broken(real)
+    real = bot.app.bot_data.conversation
+    bot.app.bot_data.conversation = _Broken(real)
     try:
         reply = ask(fake, chat, "what did Trump say?")
     finally:
-        bot.app.bot_data["conversation"] = real
+        bot.app.bot_data.conversation = real
     assert reply["text"] == "Sorry, something went wrong on my side. Please try again in a moment."
     assert any("engine exploded" in str(r.exc_info) for r in caplog.records if r.exc_info)
 

@@ -93,7 +93,7 @@ def test_rebuild_while_answering_swaps_the_new_article_in(
     duplicates = sum(len(fake_api.sent(c)) - 1 for c, _, _ in asked)
     new_answers = sum(1 for c, q, _ in asked if q == NEW_QUESTION and "Elin Haverkamp" in fake_api.sent(c)[0]["text"])
     old_answers = sum(1 for c, q, _ in asked if q == OLD_QUESTION and "Donald Trump" in fake_api.sent(c)[0]["text"])
-    live = bot.app.bot_data["live"]
+    live = bot.app.bot_data.live
     print(
         f"\n[rebuild] questions {len(asked)} (one every {EVERY * 1000:.0f} ms); failed {len(failed)}; duplicates "
         f"{duplicates}; old article answered {old_answers}/{len(asked) - len(asked) // 2}; new article answered "
@@ -103,7 +103,7 @@ def test_rebuild_while_answering_swaps_the_new_article_in(
     )
     assert not failed and duplicates == 0 and not bot.errors and not fake_api.errors()
     assert old_answers == len(asked) - len(asked) // 2  # the old article stays answerable throughout
-    assert live.swaps == 1 and bot.app.bot_data["conversation"].engine.build_id == read_meta(db)["build_id"]
+    assert live.swaps == 1 and bot.app.bot_data.conversation.engine.build_id == read_meta(db)["build_id"]
     assert answered_at - built_at < 3.0
 
 
@@ -131,7 +131,7 @@ def test_a_failed_rebuild_leaves_the_served_index_untouched(
     chat = next(_chats)
     fake_api.push_text(chat, OLD_QUESTION)
     assert "Donald Trump" in fake_api.wait_messages(chat, 1)[0]["text"]
-    assert bot.app.bot_data["live"].swaps == 0 and not bot.errors
+    assert bot.app.bot_data.live.swaps == 0 and not bot.errors
 
 
 def _older_schema(path: Path, source: Path) -> Path:
