@@ -1,8 +1,8 @@
 """Presentation: the decided candidates become an Answer in the shapes users like. Shape only, never a veto.
 
-A lead-in is replaced by what it introduces, a question for a list gets the whole list, "what did X say" gets X's
-words after the best passage, and questions about the article itself get its lead, its date line or its
-speakers. No markup.
+A lead-in is replaced by what it introduces, a question for a list gets the whole list, "what did X say" gets
+X's quotes first (on a topic: the best passage first, then X's other words), and questions about the article
+itself get its lead, its date line or its speakers. No markup.
 """
 
 from __future__ import annotations
