@@ -302,27 +302,29 @@ async def on_quotes_page(update: Update, context: Context) -> None:
             raise
 
 
+async def _turn(message: Message, context: Context, work: Callable[[Conversation, State], Turn]) -> Turn:
+    """Run one conversation turn off the event loop, keep the chat's new state, send the reply."""
+    conversation, state = _conversation(context), _state(context)
+    turn = await think(lambda: work(conversation, state))
+    _save(context, turn.state)
+    await send(message, turn.reply, context, conversation)
+    return turn
+
+
 async def on_more_button(update: Update, context: Context) -> None:
     """More: the next passages of the chat's last question."""
     pressed = await _pressed(update, context)
-    if pressed is None or pressed[1] is None:
-        return
-    conversation, state = _conversation(context), _state(context)
-    turn = await think(lambda: conversation.more(state))
-    _save(context, turn.state)
-    await send(pressed[1], turn.reply, context, conversation)
+    if pressed is not None and pressed[1] is not None:
+        await _turn(pressed[1], context, lambda conversation, state: conversation.more(state))
 
 
 async def on_issue_button(update: Update, context: Context) -> None:
     """An issue's number: the passages that discuss it."""
     pressed = await _pressed(update, context)
     m = ISSUE_BUTTON.match(pressed[0]) if pressed else None
-    if pressed is None or m is None or pressed[1] is None:
-        return
-    conversation, state, number = _conversation(context), _state(context), m.group(1)
-    turn = await think(lambda: conversation.command(state, "issues", number))
-    _save(context, turn.state)
-    await send(pressed[1], turn.reply, context, conversation)
+    if pressed is not None and m is not None and pressed[1] is not None:
+        number = m.group(1)
+        await _turn(pressed[1], context, lambda conversation, state: conversation.command(state, "issues", number))
 
 
 async def on_example_button(update: Update, context: Context) -> None:
@@ -331,16 +333,13 @@ async def on_example_button(update: Update, context: Context) -> None:
     m = EXAMPLE_BUTTON.match(pressed[0]) if pressed else None
     if pressed is None or m is None or pressed[1] is None:
         return
-    conversation, state = _conversation(context), _state(context)
-    number = int(m.group(1))
-    if number >= len(conversation.examples):
-        await send(pressed[1], Notice(EXPIRED), context, conversation)
+    examples, number = _conversation(context).examples, int(m.group(1))
+    if number >= len(examples):
+        await send(pressed[1], Notice(EXPIRED), context)
         return
-    example = conversation.examples[number]
-    turn = await think(lambda: conversation.ask(state, example))
-    _save(context, turn.state)
+    example = examples[number]
+    turn = await _turn(pressed[1], context, lambda conversation, state: conversation.ask(state, example))
     _record(context, example, turn)
-    await send(pressed[1], turn.reply, context, conversation)
 
 
 async def on_stale_button(update: Update, context: Context) -> None:

@@ -11,20 +11,12 @@ from typing import Any
 
 from conftest import PollingBot
 
+from devtools.hostile import shapes
 from index.answer import Engine
 from index.models import Answer
 from index.text import MAX_QUESTION_CHARS
 
-LIMIT = 4096  # Telegram's longest message
 ORDINARY = ("What did Trump say?", "who is going to Moscow", "why does the US want the war over", "zelensky security")
-HOSTILE = {
-    "name then filler": "Witkoff " + "a " * 3000,
-    "repeated name": "Zelensky " * 600,
-    "repeated misspellings": " ".join(f"zelenskx{i % 97}y" for i in range(600)),
-    "many 'did X say'": "did Trump say " * 400,
-    "possessive slots": "rutte's " * 700 + "message",
-    "one long word": "a" * LIMIT,
-}
 
 
 def _seconds(engine: Engine, question: str) -> float:
@@ -38,8 +30,7 @@ def test_a_hostile_question_costs_about_what_an_ordinary_one_does(bot_engine: En
     92,000 characters through `ask --json`); an ordinary question takes well under a millisecond."""
     engine = Engine(bot_engine.corpus, remember=0)
     ordinary = statistics.median(_seconds(engine, q) for q in ORDINARY * 3)
-    for name, text in HOSTILE.items():
-        question = text[:LIMIT]
+    for name, question in shapes().items():
         worst = max(_seconds(engine, question) for _ in range(2))
         assert worst <= 30 * ordinary + 0.05, f"{name}: {1000 * worst:.1f} ms vs {1000 * ordinary:.2f} ms"
         assert len(engine.answer(question).question) <= MAX_QUESTION_CHARS
