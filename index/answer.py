@@ -97,7 +97,6 @@ class Engine:
         self.articles: dict[str, Article] = {a.id: a for a in corpus.articles}
         self.speakers: list[Speaker] = list(corpus.speakers)
         self._index = {p.id: i for i, p in enumerate(self.passages)}
-        self._roles = {(sp.article_id, sp.name): sp.roles for sp in self.speakers}
         self._article_sets: Recent[str, set[str]] = Recent(TERM_CACHE)  # which articles use a term
         self._causes = _matching(CAUSAL, [p.text for p in self.passages])  # passages that give a reason
         self._ahead = _matching(FUTURE, [p.text for p in self.passages])  # passages that look ahead
