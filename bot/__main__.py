@@ -124,7 +124,7 @@ def _chat(settings: Settings, db: Path | None) -> int:
 def _run(settings: Settings) -> int:
     from telegram.error import InvalidToken
 
-    from bot.app import build_application, run, setup_logging
+    from bot.app import build_application, run, setup_logging, token_rejected
 
     setup_logging(settings.log_level, settings.token, content=settings.store_questions)
     try:
@@ -145,6 +145,9 @@ def _run(settings: Settings) -> int:
         run(application, settings)
     except InvalidToken:
         # PTB's message holds the token, and a traceback would print it: one line naming the setting instead.
+        print(f"error: {rejected_token_message(settings)}", file=sys.stderr)
+        return 1
+    if token_rejected():  # revoked while running: polling stopped, so did the bot; a supervisor sees status 1
         print(f"error: {rejected_token_message(settings)}", file=sys.stderr)
         return 1
     return 0

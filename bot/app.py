@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeAlias
 from urllib.parse import urlsplit
@@ -60,6 +61,8 @@ class RedactToken(logging.Filter):
         super().__init__()
         self.token = token
         self.started = False  # set once Telegram accepted the token (post_init)
+        self.rejected = False  # Telegram refused the token after it had accepted it (revoked while running)
+        self.on_rejected: Callable[[], None] | None = None  # what to do then: stop the application
 
     def redact(self, text: str) -> str:
         """Return text with the token, and anything shaped like one, blanked out."""
@@ -71,13 +74,20 @@ class RedactToken(logging.Filter):
         """Rewrite the record's message and traceback with the token blanked out.
 
         A rejected token is one line, not a traceback: at start the entry point says which setting to fix (the
-        record is dropped); later, polling has stopped for good and the log says so.
+        record is dropped); later (the token revoked while the bot runs), PTB's polling has stopped for good, so
+        the application is stopped too and the entry point exits with the same one line.
         """
         if record.exc_info and isinstance(record.exc_info[1], InvalidToken):
             if not self.started:
                 return False
-            record.msg, record.args = "TELEGRAM_BOT_TOKEN was rejected by Telegram; no more updates arrive", None
+            record.msg, record.args = "TELEGRAM_BOT_TOKEN was rejected by Telegram; stopping", None
             record.exc_info = record.exc_text = None
+            if not self.rejected and self.on_rejected is not None:
+                self.rejected = True
+                try:
+                    self.on_rejected()
+                except RuntimeError:  # logged outside the event loop's thread: the polling task still ended
+                    logging.getLogger(__name__).warning("Could not stop the bot after its token was rejected")
             return True
         message = record.getMessage()
         redacted = self.redact(message)
@@ -127,6 +137,7 @@ async def post_init(application: App) -> None:
         for f in handler.filters:
             if isinstance(f, RedactToken):
                 f.started = True
+                f.on_rejected = application.stop_running
     commands = [BotCommand(name, text) for name, text in COMMANDS]
     try:
         await deliver(lambda: application.bot.set_my_commands(commands), "setMyCommands")
@@ -143,6 +154,13 @@ async def post_stop(application: App) -> None:
     if data.live is not None:
         await data.live.stop()
     data.stats.close()
+
+
+def token_rejected() -> bool:
+    """Tell whether Telegram refused the token while the bot was running (the application then stopped)."""
+    return any(
+        isinstance(f, RedactToken) and f.rejected for handler in logging.getLogger().handlers for f in handler.filters
+    )
 
 
 def data_of(application: App) -> BotData:

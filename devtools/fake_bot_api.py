@@ -179,6 +179,7 @@ class FakeBotAPI:
         self.commands: list[dict[str, Any]] = []
         self.faults: list[Fault] = []
         self.webhook: dict[str, Any] = {}  # what setWebhook was last given
+        self.token = TOKEN  # the token the server accepts; revoke() changes it, as @BotFather's /revoke does
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
         self.server.daemon_threads = True
         self.thread = threading.Thread(target=self.server.serve_forever, name="fake-bot-api", daemon=True)
@@ -192,6 +193,12 @@ class FakeBotAPI:
         """Serve in a background thread."""
         self.thread.start()
         return self
+
+    def revoke(self) -> None:
+        """Refuse the bot's token from now on (401), and end the long poll waiting with it."""
+        with self.lock:
+            self.token = "revoked"
+            self.lock.notify_all()
 
     def stop(self) -> None:
         """Stop serving and wake any long poll."""
@@ -471,7 +478,7 @@ def _handler_for(api: FakeBotAPI) -> type[BaseHTTPRequestHandler]:
             m = re.fullmatch(r"/bot([^/]+)/(\w+)", self.path.split("?")[0])
             length = int(self.headers.get("Content-Length") or 0)
             body = self.rfile.read(length) if length else b""
-            if m is None or m.group(1) != TOKEN:
+            if m is None or m.group(1) != api.token:
                 self._send(401 if m else 404, {"ok": False, "error_code": 401, "description": "Unauthorized"})
                 return
             method = m.group(2)

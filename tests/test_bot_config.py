@@ -159,6 +159,34 @@ def test_python_m_bot_with_a_token_polls_and_never_logs_the_token(tmp_path: Path
     assert "what did Trump say" not in stderr and "What Donald Trump said" not in stderr  # nor what users wrote
 
 
+def test_a_token_revoked_while_running_stops_the_bot_with_one_line(tmp_path: Path) -> None:
+    """PTB's polling gives up for good on a rejected token; the process used to keep running without updates.
+    Now it stops, exits 1 (a supervisor notices) and says which setting to fix, without the token."""
+    from devtools.fake_bot_api import TOKEN as FAKE_TOKEN
+    from devtools.fake_bot_api import FakeBotAPI
+
+    fake = FakeBotAPI().start()
+    env = {"TELEGRAM_BOT_TOKEN": FAKE_TOKEN, "TELEGRAM_API_BASE_URL": fake.base_url,
+           "INDEX_DB": str(tmp_path / "index.db")}  # fmt: skip
+    proc = start_bot_process(tmp_path, env)
+    try:
+        fake.wait_for(lambda: fake.commands, timeout=30)
+        fake.push_text(9, "what did Trump say?")
+        fake.wait_messages(9, 1, timeout=30)
+        fake.revoke()
+        _, stderr = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+        fake.stop()
+    assert proc.returncode == 1, stderr
+    errors = [line for line in stderr.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1 and "TELEGRAM_BOT_TOKEN" in errors[0], stderr
+    assert "Traceback" not in stderr
+    assert FAKE_TOKEN not in stderr and FAKE_TOKEN.split(":")[1] not in stderr
+
+
 def test_every_command_reads_index_db_from_dotenv_under_the_real_environment(tmp_path: Path) -> None:
     """`ask`, `chat` and `python -m index build` all read INDEX_DB the same way: environment, then .env."""
     from_dotenv = tmp_path / "from-dotenv.db"
