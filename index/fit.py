@@ -19,6 +19,7 @@ import json
 import sys
 import time
 from collections import Counter, defaultdict
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -35,6 +36,7 @@ from index.store import Corpus
 SEED = 7
 BORROWED = 6  # off-topic questions of other sets asked of each article, for fitting
 TREES, DEPTH, RATE, SUBSAMPLE = 120, 4, 0.1, 0.7  # the boosted ensemble (chosen by held-out accuracy)
+WORKERS = 2  # processes fitting folds at once (this machine has two cores)
 C = 1.0  # inverse regularisation strength of the logistic model
 DIRECT = (Intent.ABOUT, Intent.PUBLISHED, Intent.QUOTED)  # answered by shape, not by the model
 
@@ -185,17 +187,28 @@ def folds(asked: list[Asked], k: int) -> list[list[int]]:
     return [part for part in out if part]
 
 
+def _fold(job: tuple[list[Asked], list[int]]) -> list[tuple[float, bool]]:
+    """Fit on every question outside one fold; return the fold's held-out (probability, right) pairs."""
+    asked, part = job
+    inside = set(part)
+    model = fit_model([a for m, a in enumerate(asked) if m not in inside])
+    held = [asked[m] for m in part]
+    predict(model, held)
+    return [(a.held_out, a.held_out_right) for a in held]
+
+
 def leave_article_out(asked: list[Asked], k: int, tuned: set[str]) -> dict[int, float]:
     """Answer each fold with a model fitted on the others; return each question's threshold.
 
     The threshold for a fold is the best on the other folds' held-out predictions of the `tuned` sets.
     """
     parts = folds(asked, k)
-    for n, part in enumerate(parts):
-        inside = set(part)
-        model = fit_model([a for m, a in enumerate(asked) if m not in inside])
-        predict(model, [asked[m] for m in part])
-        print(f"  fold {n + 1}/{k}: {len(part)} questions", file=sys.stderr, flush=True)
+    # Folds are independent: fitted in worker processes (the same seeds give the same models in any order).
+    with ProcessPoolExecutor(max_workers=min(WORKERS, len(parts))) as pool:
+        for n, (part, held) in enumerate(zip(parts, pool.map(_fold, [(asked, part) for part in parts]), strict=True)):
+            for m, (probability, right) in zip(part, held, strict=True):
+                asked[m].held_out, asked[m].held_out_right = probability, right
+            print(f"  fold {n + 1}/{k}: {len(part)} questions", file=sys.stderr, flush=True)
     thresholds: dict[int, float] = {}
     for part in parts:
         inside = set(part)
