@@ -1,29 +1,44 @@
-"""The SQLite index, through sqlite-utils: schema, atomic rebuild and loading.
+"""The SQLite index, through sqlite-utils: schema, atomic (and incremental) rebuild, and opening.
 
-This is the only module that touches SQLite.
+This is the only module that touches SQLite. The file holds the rows people browse (articles, passages,
+speakers: `sqlite-utils tables data/index.db --counts`, Datasette) and what the answering step derives from
+them, written at build time under the same build id: each article's analysis (table `analysis`, what an
+incremental build reuses) and the joined layout the engine opens (table `layout`: one row per array, raw
+little-endian bytes read straight into NumPy; see index/analysis.py). Opening reads the layout, not the rows:
+passages are read by rowid when an answer needs them.
 """
 
 from __future__ import annotations
 
 import glob
+import itertools
 import json
 import logging
 import os
+import shutil
 import sqlite3
 import tempfile
+import threading
 import time
 import uuid
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, overload
 
-import sqlite_utils
-import sqlite_utils.db
+import numpy as np
 
+from index.analysis import ArticleAnalysis, Layout, TermTable, analyse, analyse_article, combine, fingerprint
 from index.models import Article, ParsedArticle, Passage, Speaker
+from index.rank import Postings
+
+if TYPE_CHECKING:  # sqlite-utils is only imported to write: opening an index reads it with sqlite3 alone
+    import sqlite_utils
+    import sqlite_utils.db
 
 logger = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: the analysis and layout tables (issue 12)
 
 
 class StoreError(RuntimeError):
@@ -35,7 +50,7 @@ class Corpus:
     """Everything loaded from one index file."""
 
     articles: tuple[Article, ...]
-    passages: tuple[Passage, ...]
+    passages: Sequence[Passage]  # a tuple, or an opened index's StoredPassages (read on demand)
     speakers: tuple[Speaker, ...]
     build_id: str
     built_at: str
@@ -52,10 +67,26 @@ class Corpus:
         )
 
 
-def write_index(parsed: list[ParsedArticle], db_path: Path, *, hashes: dict[str, str]) -> None:
-    """Write a fresh index to a temporary file beside db_path, then rename it over db_path.
+Progress = Callable[[str, int], None]  # (step, how many done since the last call): a build's progress bar
 
-    A reader never sees a half-written index, and a failure leaves the previous file as it was.
+
+def write_index(
+    parsed: list[ParsedArticle],
+    db_path: Path,
+    *,
+    hashes: dict[str, str],
+    base: Path | None = None,
+    keep: Sequence[str] = (),
+    order: Sequence[str] | None = None,
+    progress: Progress | None = None,
+) -> None:
+    """Write an index to a temporary file beside db_path, then rename it over db_path.
+
+    Without `base`, the index holds the `parsed` articles. With `base` (an index of this schema and analysis,
+    see `reusable`), it starts as a copy of that file: the articles of its sources in `keep` stay as they
+    were (rows and analysis), every other article is dropped, and the `parsed` ones are added. `order` lists
+    every article's source in index order (default: `keep`, then `parsed`). A reader never sees a
+    half-written index, and a failure leaves the previous file as it was.
     """
     if db_path.is_dir():
         raise StoreError(f"{db_path}: is a folder, not an index file; give a file path with --db or INDEX_DB")
@@ -71,20 +102,45 @@ def write_index(parsed: list[ParsedArticle], db_path: Path, *, hashes: dict[str,
         raise StoreError(f"{db_path}: cannot write the index there ({exc.strerror or exc}); {_ELSEWHERE}") from exc
     tmp = Path(tmp_name)
     try:
+        import sqlite_utils
+
+        if base is not None:
+            shutil.copyfile(base, tmp)
         db = sqlite_utils.Database(tmp)
-        _create_schema(db)
+        db.conn.execute("PRAGMA journal_mode = OFF")  # the temporary file is thrown away on any failure
+        db.conn.execute("PRAGMA synchronous = OFF")  # and fsync'd once before the rename
         with db.conn:
+            if base is None:
+                _create_schema(db)
+                table = TermTable()
+            else:
+                table = TermTable(_read_layout(db.conn, ("terms",))["terms"].decode().split("\n"))
+                _drop_articles(db, keep)
+            kept = _read_analyses(db.conn, table, keep)
+            added: dict[str, ArticleAnalysis] = {}
             for p in parsed:
-                _insert_article(db, p, hashes.get(p.article.source, ""))
-            _table(db, "meta").insert_all(
+                analysed = analyse_article(p.article, p.passages, p.speakers, table)
+                _insert_article(db, p, hashes.get(p.article.source, ""), analysed)
+                added[p.article.source] = analysed
+                if progress:
+                    progress("analysed", 1)
+            sources = list(order) if order is not None else [*keep, *added]
+            analyses = [added[src] if src in added else kept[src] for src in sources]
+            layout = combine(analyses, table)
+            _write_layout(db, layout, table, _passage_rowids(db.conn, layout))
+            _table(db, "meta").upsert_all(
                 [
                     {"key": "schema_version", "value": str(SCHEMA_VERSION)},
+                    {"key": "analysis", "value": fingerprint()},
                     {"key": "build_id", "value": uuid.uuid4().hex},
                     {"key": "built_at", "value": time.strftime("%Y-%m-%dT%H:%M:%S%z")},
                     {"key": "source_hashes", "value": json.dumps(hashes, sort_keys=True)},
-                ]
+                ],
+                pk="key",
             )
         db.close()
+        with open(tmp, "rb+") as f:
+            os.fsync(f.fileno())
         tmp.chmod(0o644)  # mkstemp makes 0600: a bot or Datasette running as another user must read it
         os.replace(tmp, db_path)
     except BaseException as exc:
@@ -93,6 +149,151 @@ def write_index(parsed: list[ParsedArticle], db_path: Path, *, hashes: dict[str,
         if isinstance(exc, OSError | sqlite3.OperationalError):
             raise StoreError(f"{db_path}: cannot write the index there ({exc}); {_ELSEWHERE}") from exc
         raise
+
+
+def reusable(db_path: Path) -> dict[str, str] | None:
+    """The source hashes of an index an incremental build can start from (this schema, this analysis code,
+    readable), or None: then the build starts from scratch."""
+    try:
+        meta = read_meta(db_path)
+    except StoreError:
+        return None
+    if meta.get("schema_version") != str(SCHEMA_VERSION) or meta.get("analysis") != fingerprint():
+        return None
+    try:
+        hashes = json.loads(meta.get("source_hashes", ""))
+    except ValueError:
+        return None
+    return hashes if isinstance(hashes, dict) else None
+
+
+_DROP_PASSAGES = (
+    "DELETE FROM passages WHERE article_id IN "
+    "(SELECT id FROM articles WHERE source NOT IN (SELECT value FROM json_each(?)))"
+)
+_DROP_SPEAKERS = (
+    "DELETE FROM speakers WHERE article_id IN "
+    "(SELECT id FROM articles WHERE source NOT IN (SELECT value FROM json_each(?)))"
+)
+_DROP_ANALYSES = (
+    "DELETE FROM analysis WHERE article_id IN "
+    "(SELECT id FROM articles WHERE source NOT IN (SELECT value FROM json_each(?)))"
+)
+_DROP_ARTICLES = "DELETE FROM articles WHERE source NOT IN (SELECT value FROM json_each(?))"
+
+
+def _drop_articles(db: sqlite_utils.Database, keep: Sequence[str]) -> None:
+    """Delete the articles (and their rows) whose source is not in keep."""
+    kept = (json.dumps(list(keep)),)
+    db.conn.execute(_DROP_PASSAGES, kept)
+    db.conn.execute(_DROP_SPEAKERS, kept)
+    db.conn.execute(_DROP_ANALYSES, kept)
+    db.conn.execute(_DROP_ARTICLES, kept)
+
+
+_ARRAYS = ("numbers", "tokens", "token_counts", "post_terms", "post_tf", "post_counts", "flags")
+_ANALYSES = (
+    "SELECT a.id, a.title, a.date, a.tags, a.source, x.text, x.profiles, x.numbers, x.tokens, x.token_counts, "
+    "x.post_terms, x.post_tf, x.post_counts, x.flags FROM articles a JOIN analysis x ON x.article_id = a.id"
+)
+
+
+def _analysis_row(a: ArticleAnalysis) -> dict[str, Any]:
+    text = {
+        "said_by": list(a.said_by),
+        "words": a.words,
+        "stems": a.stems,
+        "speaker_lines": list(a.speaker_lines),
+        "speakers": [[sp.name, list(sp.roles), list(sp.aliases)] for sp in a.speakers],
+    }
+    row: dict[str, Any] = {"article_id": a.article.id, "text": json.dumps(text, ensure_ascii=False)}
+    for name in _ARRAYS:
+        row[name] = _little(getattr(a, name)).tobytes()
+    row["profiles"] = a.profiles
+    return row
+
+
+def _read_analyses(conn: sqlite3.Connection, table: TermTable, keep: Sequence[str]) -> dict[str, ArticleAnalysis]:
+    """The stored analyses of the articles whose source is in keep, by source."""
+    if not keep:
+        return {}
+    dtypes = {"numbers": "<i4", "flags": "u1"}
+    out: dict[str, ArticleAnalysis] = {}
+    for row in conn.execute(_ANALYSES):
+        article = Article(id=row[0], title=row[1], date=row[2], tags=tuple(json.loads(row[3] or "[]")),
+                          source=row[4] or "")  # fmt: skip
+        text = json.loads(row[5])
+        arrays = {n: np.frombuffer(row[7 + i], dtype=dtypes.get(n, "<i4")) for i, n in enumerate(_ARRAYS)}
+        out[article.source] = ArticleAnalysis(
+            article=article,
+            speakers=tuple(Speaker(article.id, n, tuple(r), tuple(al)) for n, r, al in text["speakers"]),
+            said_by=tuple(text["said_by"]),
+            words=text["words"],
+            stems=text["stems"],
+            speaker_lines=tuple(text["speaker_lines"]),
+            profiles=row[6],
+            **arrays,
+        )
+    return out
+
+
+def _passage_rowids(conn: sqlite3.Connection, layout: Layout) -> np.ndarray:
+    """The rowid of each passage of the layout, in its order."""
+    where = {a.id: n for n, a in enumerate(layout.articles)}
+    rowids = np.zeros(layout.size, dtype=np.int64)
+    first = layout.article_first
+    numbers = layout.numbers
+    for rowid, article_id, number in conn.execute("SELECT rowid, article_id, number FROM passages"):
+        a = where[article_id]
+        at = int(first[a]) + number - 1
+        if not (first[a] <= at < first[a + 1]) or numbers[at] != number:
+            at = int(first[a]) + int(np.flatnonzero(numbers[first[a] : first[a + 1]] == number)[0])
+        rowids[at] = rowid
+    return rowids
+
+
+def _write_layout(db: sqlite_utils.Database, layout: Layout, table: TermTable, rowids: np.ndarray) -> None:
+    p = layout.postings
+    chunks = layout.profiles
+    texts: dict[str, str] = {
+        "terms": "\n".join(table.terms),
+        "surface_words": "\n".join(layout.surface),
+        "surface_stems": "\n".join(layout.surface.values()),
+        "speaker_names": layout.speaker_names,
+        "json": json.dumps(
+            {
+                "articles": [[a.id, a.title, a.date, list(a.tags), a.source] for a in layout.articles],
+                "speakers": [[sp.article_id, sp.name, list(sp.roles), list(sp.aliases)] for sp in layout.speakers],
+                "voices": [list(v) for v in layout.voices],
+            },
+            ensure_ascii=False,
+        ),
+    }
+    arrays: dict[str, np.ndarray] = {
+        "article_first": layout.article_first, "numbers": layout.numbers, "tokens": layout.tokens,
+        "token_offsets": layout.token_offsets, "flags": layout.flags, "said_by": layout.said_by,
+        "rowids": rowids, "offsets": p.offsets, "docs": p.docs, "tf": p.tf, "idf": p.idf, "norm": p.norm,
+        "profile_offsets": np.concatenate([[0], np.cumsum([len(c) for c in chunks])]).astype(np.int64),
+    }  # fmt: skip
+    db.conn.execute("DELETE FROM layout")
+    rows: list[tuple[str, str, bytes]] = [(k, "text", v.encode()) for k, v in texts.items()]
+    rows += [(k, _little(v).dtype.str, _little(v).tobytes()) for k, v in arrays.items()]
+    rows.append(("profiles", "bytes", b"".join(chunks)))
+    db.conn.executemany("INSERT INTO layout (name, dtype, data) VALUES (?, ?, ?)", rows)
+
+
+def _little(array: np.ndarray) -> np.ndarray:
+    """The array in little-endian order (what the file holds, whatever the machine)."""
+    return array.astype(array.dtype.newbyteorder("<"), copy=False)
+
+
+def _read_layout(conn: sqlite3.Connection, names: Sequence[str] | None = None) -> dict[str, bytes]:
+    if names is None:
+        return {name: data for name, data in conn.execute("SELECT name, data FROM layout")}
+    rows = conn.execute(
+        "SELECT name, data FROM layout WHERE name IN (SELECT value FROM json_each(?))", (json.dumps(names),)
+    )
+    return {name: data for name, data in rows}
 
 
 _ELSEWHERE = "choose another path with --db or INDEX_DB"
@@ -149,11 +350,18 @@ def _create_schema(db: sqlite_utils.Database) -> None:
         foreign_keys=[("article_id", "articles", "id")],
     )
     _table(db, "meta").create({"key": str, "value": str}, pk="key")
+    blobs = {name: bytes for name in _ARRAYS}
+    _table(db, "analysis").create(
+        {"article_id": str, "text": str, **blobs, "profiles": bytes},
+        pk="article_id",
+        foreign_keys=[("article_id", "articles", "id")],
+    )
+    _table(db, "layout").create({"name": str, "dtype": str, "data": bytes}, pk="name")
     _table(db, "passages").create_index(["article_id", "number"], unique=True)
     _table(db, "speakers").create_index(["article_id", "name"], unique=True)
 
 
-def _insert_article(db: sqlite_utils.Database, parsed: ParsedArticle, sha256: str) -> None:
+def _insert_article(db: sqlite_utils.Database, parsed: ParsedArticle, sha256: str, analysed: ArticleAnalysis) -> None:
     a = parsed.article
     _table(db, "articles").insert(
         {"id": a.id, "title": a.title, "date": a.date, "tags": json.dumps(list(a.tags)), "source": a.source,
@@ -177,23 +385,168 @@ def _insert_article(db: sqlite_utils.Database, parsed: ParsedArticle, sha256: st
          "aliases": json.dumps(list(s.aliases))}
         for s in parsed.speakers
     )  # fmt: skip
+    _table(db, "analysis").insert(_analysis_row(analysed))
 
 
 def read_meta(db_path: Path) -> dict[str, str]:
     """Return the meta table of an index file (cheap: used to notice a rebuilt index)."""
-    db = _open(db_path)
+    conn = _open(db_path)
     try:
-        return {row["key"]: row["value"] for row in db["meta"].rows}
+        if conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'").fetchone() is None:
+            return {}
+        return {key: value for key, value in conn.execute("SELECT key, value FROM meta")}
     except sqlite3.DatabaseError as exc:
-        if "locked" in str(exc):
-            raise StoreError(f"{db_path}: the index is locked by another program; try again when it is done") from exc
-        raise StoreError(f"{db_path}: not a readable index ({exc}); rebuild it with `python -m index build`") from exc
+        raise _unreadable(db_path, exc) from exc
     finally:
-        db.close()
+        conn.close()
 
 
-def load_corpus(db_path: Path) -> Corpus:
-    """Load every article, passage and speaker of an index file."""
+def _unreadable(db_path: Path, exc: Exception, what: str = "not a readable index") -> StoreError:
+    if "locked" in str(exc):
+        return StoreError(f"{db_path}: the index is locked by another program; try again when it is done")
+    return StoreError(f"{db_path}: {what} ({exc}); rebuild it with `python -m index build`")
+
+
+def open_index(db_path: Path) -> tuple[Corpus, Layout]:
+    """Open an index: its articles and speakers, its passages read on demand, and its stored layout.
+
+    An index analysed by other code (see index/analysis.py) is analysed afresh from its rows: right, slow,
+    and logged with the fix.
+    """
+    meta = _checked_meta(db_path)
+    if meta.get("analysis") != fingerprint():
+        logger.warning(
+            "%s was built by another version of the analysis: analysing it again (slow); "
+            "rebuild it with `python -m index build` to open it at once",
+            db_path,
+        )
+        corpus = load_corpus(db_path)
+        return corpus, analyse(corpus.articles, corpus.passages, corpus.speakers)
+    conn = _open(db_path)
+    try:
+        stored = _read_layout(conn)
+        typed = {r[0]: r[1] for r in conn.execute("SELECT name, dtype FROM layout")}
+        damaged = conn.execute(_DAMAGE).fetchone()
+        count = conn.execute("SELECT count(*) FROM passages").fetchone()[0]
+    except sqlite3.DatabaseError as exc:
+        raise _unreadable(db_path, exc, "damaged index") from exc
+    finally:
+        conn.close()
+    try:
+        layout, rowids = _layout_of(stored, typed)
+    except (KeyError, ValueError, TypeError) as exc:
+        raise _unreadable(db_path, exc, "damaged index") from exc
+    if damaged is not None or count != layout.size:
+        what = f"passage {damaged[0]}#{damaged[1]}" if damaged else f"{count} passages, {layout.size} expected"
+        raise StoreError(f"{db_path}: damaged index ({what} is not as built); rebuild it with `python -m index build`")
+    passages = StoredPassages(db_path, rowids)
+    corpus = Corpus(layout.articles, passages, layout.speakers, meta.get("build_id", ""), meta.get("built_at", ""))
+    return corpus, layout
+
+
+def _layout_of(stored: dict[str, bytes], typed: dict[str, str]) -> tuple[Layout, np.ndarray]:
+    def array(name: str) -> np.ndarray:
+        return np.frombuffer(stored[name], dtype=np.dtype(typed[name]))
+
+    def lines(name: str) -> list[str]:
+        text = stored[name].decode()
+        return text.split("\n") if text else []
+
+    data = json.loads(stored["json"])
+    articles = tuple(Article(i, t, d, tuple(tags), src) for i, t, d, tags, src in data["articles"])
+    speakers = tuple(Speaker(a, n, tuple(r), tuple(al)) for a, n, r, al in data["speakers"])
+    blob = stored["profiles"]
+    bounds = array("profile_offsets").tolist()
+    postings = Postings(lines("terms"), array("offsets"), array("docs"), array("tf"), array("idf"), array("norm"))
+    layout = Layout(
+        articles=articles,
+        speakers=speakers,
+        article_first=array("article_first"),
+        numbers=array("numbers"),
+        tokens=array("tokens"),
+        token_offsets=array("token_offsets"),
+        flags=array("flags"),
+        said_by=array("said_by"),
+        voices=tuple((a, n) for a, n in data["voices"]),
+        postings=postings,
+        surface=dict(zip(lines("surface_words"), lines("surface_stems"), strict=True)),
+        speaker_names=stored["speaker_names"].decode(),
+        profiles=tuple(blob[a:b] for a, b in itertools.pairwise(bounds)),
+    )
+    if len(layout.articles) + 1 != len(layout.article_first) or len(array("rowids")) != layout.size:
+        raise ValueError("the layout does not match its articles")
+    return layout, array("rowids")
+
+
+_PASSAGES_AT = (
+    "SELECT rowid, article_id, number, kind, text, speaker, lead_in, list_number FROM passages "
+    "WHERE rowid IN (SELECT value FROM json_each(?))"
+)
+_ALL_PASSAGES = "SELECT article_id, number, kind, text, speaker, lead_in, list_number FROM passages"
+# What a build never writes (a hand edit, a damaged copy): found at open with one scan, not on a user's question.
+_DAMAGE = (
+    "SELECT article_id, number FROM passages WHERE typeof(text) != 'text' OR typeof(number) != 'integer' "
+    "OR kind NOT IN ('paragraph', 'quote', 'item') OR article_id NOT IN (SELECT id FROM articles) "
+    "UNION ALL SELECT id, 0 FROM articles WHERE typeof(title) != 'text' LIMIT 1"
+)
+
+
+class StoredPassages(Sequence[Passage]):
+    """An opened index's passages, in index order, read from the file when asked for (the recent ones kept).
+
+    Safe to share between threads. The connection stays open on the file that was opened: a rebuild renames
+    a new file over the path, and this one keeps reading the old file until the engine is dropped.
+    """
+
+    CACHED = 8192
+
+    def __init__(self, db_path: Path, rowids: np.ndarray) -> None:
+        self._rowids = rowids
+        self._conn = _open(db_path, threads=True)
+        self._lock = threading.Lock()
+        self._cache: dict[int, Passage] = {}
+
+    def __len__(self) -> int:
+        return len(self._rowids)
+
+    @overload
+    def __getitem__(self, i: int) -> Passage: ...
+
+    @overload
+    def __getitem__(self, i: slice) -> list[Passage]: ...
+
+    def __getitem__(self, i: int | slice) -> Passage | list[Passage]:
+        if isinstance(i, slice):
+            return self._many(range(len(self))[i])
+        if i < 0:
+            i += len(self)
+        if not 0 <= i < len(self):
+            raise IndexError(i)
+        found = self._cache.get(i)
+        if found is None:
+            found = self._many(range(i, i + 1))[0]
+        return found
+
+    def __iter__(self) -> Iterator[Passage]:
+        for start in range(0, len(self), 2048):
+            yield from self._many(range(start, min(start + 2048, len(self))), keep=False)
+
+    def _many(self, at: range, *, keep: bool = True) -> list[Passage]:
+        """The passages at some positions, read in one query."""
+        if not len(at):
+            return []
+        wanted = self._rowids[at.start : at.stop : at.step].tolist()
+        with self._lock:
+            rows = {r[0]: r[1:] for r in self._conn.execute(_PASSAGES_AT, (json.dumps(wanted),))}
+        out = [Passage(*rows[rowid]) for rowid in wanted]
+        if keep:
+            if len(self._cache) > self.CACHED:
+                self._cache.clear()  # plain and bounded: a question reads tens of passages
+            self._cache.update(zip(at, out, strict=True))
+        return out
+
+
+def _checked_meta(db_path: Path) -> dict[str, str]:
     meta = read_meta(db_path)
     version = meta.get("schema_version")
     if version != str(SCHEMA_VERSION):
@@ -201,49 +554,45 @@ def load_corpus(db_path: Path) -> Corpus:
             f"{db_path}: index schema {version or 'unknown'}, this version needs {SCHEMA_VERSION}; "
             "rebuild it with `python -m index build`"
         )
-    db = _open(db_path)
-    missing = {"articles", "passages", "speakers", "meta"} - set(db.table_names())
-    if missing:
-        db.close()
-        raise StoreError(
-            f"{db_path}: damaged index (no {', '.join(sorted(missing))} table); rebuild it with `python -m index build`"
-        )
+    return meta
+
+
+def load_corpus(db_path: Path) -> Corpus:
+    """Load every article, passage and speaker of an index file, in index order (rows only, all in memory)."""
+    meta = _checked_meta(db_path)
+    conn = _open(db_path)
     try:
-        articles = tuple(
-            Article(id=r["id"], title=r["title"], date=r["date"], tags=tuple(json.loads(r["tags"] or "[]")),
-                    source=r["source"] or "")
-            for r in db["articles"].rows_where(order_by="rowid")
-        )  # fmt: skip
-        passages = tuple(
-            Passage(
-                article_id=r["article_id"],
-                number=r["number"],
-                kind=r["kind"],
-                text=r["text"],
-                speaker=r["speaker"],
-                lead_in=r["lead_in"],
-                list_number=r["list_number"],
+        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        missing = {"articles", "passages", "speakers", "meta"} - tables
+        if missing:
+            raise StoreError(
+                f"{db_path}: damaged index (no {', '.join(sorted(missing))} table); "
+                "rebuild it with `python -m index build`"
             )
-            for r in db["passages"].rows_where(order_by="rowid")
+        articles = tuple(
+            Article(id=r[0], title=r[1], date=r[2], tags=tuple(json.loads(r[3] or "[]")), source=r[4] or "")
+            for r in conn.execute("SELECT id, title, date, tags, source FROM articles ORDER BY rowid")
         )
+        where = {a.id: n for n, a in enumerate(articles)}
+        rows = conn.execute(_ALL_PASSAGES).fetchall()
+        rows.sort(key=lambda r: (where.get(r[0], len(where)), r[1] if isinstance(r[1], int) else 0))
+        passages = tuple(Passage(*r) for r in rows)
         speakers = tuple(
-            Speaker(article_id=r["article_id"], name=r["name"], roles=tuple(json.loads(r["roles"])),
-                    aliases=tuple(json.loads(r["aliases"])))
-            for r in db["speakers"].rows_where(order_by="id")
-        )  # fmt: skip
-    except (sqlite3.DatabaseError, KeyError, ValueError) as exc:
-        if "locked" in str(exc):
-            raise StoreError(f"{db_path}: the index is locked by another program; try again when it is done") from exc
-        raise StoreError(f"{db_path}: damaged index ({exc}); rebuild it with `python -m index build`") from exc
+            Speaker(article_id=r[0], name=r[1], roles=tuple(json.loads(r[2])), aliases=tuple(json.loads(r[3])))
+            for r in conn.execute("SELECT article_id, name, roles, aliases FROM speakers ORDER BY id")
+        )
+        speakers = tuple(sorted(speakers, key=lambda sp: where.get(sp.article_id, len(where))))
+    except (sqlite3.DatabaseError, KeyError, ValueError, TypeError) as exc:
+        raise _unreadable(db_path, exc, "damaged index") from exc
     finally:
-        db.close()
+        conn.close()
     damage = _damage(articles, passages, speakers)
     if damage:
         raise StoreError(f"{db_path}: damaged index ({damage}); rebuild it with `python -m index build`")
     return Corpus(articles, passages, speakers, build_id=meta.get("build_id", ""), built_at=meta.get("built_at", ""))
 
 
-def _damage(articles: tuple[Article, ...], passages: tuple[Passage, ...], speakers: tuple[Speaker, ...]) -> str:
+def _damage(articles: tuple[Article, ...], passages: Sequence[Passage], speakers: tuple[Speaker, ...]) -> str:
     """What is wrong with loaded rows that a build never writes (empty values, unknown kinds), or ""."""
     for a in articles:
         if not isinstance(a.id, str) or not isinstance(a.title, str):
@@ -260,14 +609,13 @@ def _damage(articles: tuple[Article, ...], passages: tuple[Passage, ...], speake
     return ""
 
 
-def _open(db_path: Path) -> sqlite_utils.Database:
+def _open(db_path: Path, *, threads: bool = False) -> sqlite3.Connection:
+    """A read-only connection to an index file (raises StoreError with the fix)."""
     if not db_path.is_file():
         raise StoreError(f"{db_path}: no index file; build it with `python -m index build`")
     try:
-        conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
+        conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True, check_same_thread=not threads)
         conn.execute("select count(*) from sqlite_master").fetchone()
     except sqlite3.DatabaseError as exc:
-        if "locked" in str(exc):
-            raise StoreError(f"{db_path}: the index is locked by another program; try again when it is done") from exc
-        raise StoreError(f"{db_path}: not a readable index ({exc}); rebuild it with `python -m index build`") from exc
-    return sqlite_utils.Database(conn)
+        raise _unreadable(db_path, exc) from exc
+    return conn

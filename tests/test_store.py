@@ -49,7 +49,7 @@ def articles_dir(tmp_path: Path) -> Path:
 def test_build_creates_tables_with_keys(db_path: Path) -> None:
     build(ARTICLES, db_path)
     db = sqlite_utils.Database(db_path)
-    assert set(db.table_names()) == {"articles", "passages", "speakers", "meta"}
+    assert set(db.table_names()) == {"articles", "passages", "speakers", "meta", "analysis", "layout"}
     assert db.table("articles").pks == ["id"]
     assert db.table("passages").pks == ["id"]
     assert db.table("meta").pks == ["key"]
@@ -70,7 +70,7 @@ def test_build_creates_tables_with_keys(db_path: Path) -> None:
 def test_meta_table(db_path: Path) -> None:
     build(ARTICLES, db_path)
     meta = read_meta(db_path)
-    assert set(meta) == {"schema_version", "build_id", "built_at", "source_hashes"}
+    assert set(meta) == {"schema_version", "analysis", "build_id", "built_at", "source_hashes"}
     assert meta["schema_version"] == str(SCHEMA_VERSION)
     assert re.fullmatch(r"[0-9a-f]{32}", meta["build_id"])
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d.*", meta["built_at"])
