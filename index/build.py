@@ -1,4 +1,10 @@
-"""The rebuild: read article files, parse them all, then replace the index in one rename."""
+"""The rebuild: read article files, parse the new and changed ones, then replace the index in one rename.
+
+Each source file's SHA-256 is kept in the index. A build starts from the index it replaces when that index
+was made by this code (same schema and analysis: index/store.py `reusable`): unchanged files keep their rows
+and analysis, changed and new ones are parsed, removed ones are dropped, so its cost grows with what changed.
+`full=True` (`python -m index build --full`) parses everything; both give the same index, answer for answer.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +16,7 @@ from pathlib import Path
 
 from index.models import ParsedArticle
 from index.parse import ArticleError, read_article
-from index.store import write_index
+from index.store import Progress, article_sources, reusable, write_index
 
 logger = logging.getLogger(__name__)
 
@@ -28,6 +34,8 @@ class BuildStats:
     quotes: int
     speakers: int
     seconds: float
+    parsed: int = 0  # files parsed (new or changed); the others were unchanged and reused
+    removed: int = 0  # articles of the previous index whose file is gone
 
 
 def collect_files(paths: list[Path]) -> list[Path]:
@@ -46,28 +54,54 @@ def collect_files(paths: list[Path]) -> list[Path]:
     return list(dict.fromkeys(files))
 
 
-def build(paths: list[Path], db_path: Path) -> BuildStats:
-    """Parse every article under paths and atomically replace the index at db_path.
+def build(paths: list[Path], db_path: Path, *, full: bool = False, progress: Progress | None = None) -> BuildStats:
+    """Index the articles under paths and atomically replace the index at db_path.
 
-    Nothing is written unless every article parses: a bad file leaves the old index in place.
+    Only new or changed files are parsed unless `full`. Nothing is written unless every parsed article
+    parses: a bad file leaves the old index in place. `progress` hears of each file read and analysed.
     """
     started = time.perf_counter()
     files = collect_files(paths)
-    parsed: list[ParsedArticle] = []
     hashes: dict[str, str] = {}
-    seen: dict[str, Path] = {}
+    named: dict[str, Path] = {}
     for f in files:
+        if f.name in named:
+            raise ArticleError(f, f"same article id as {named[f.name]}; rename one of them")
+        named[f.name] = f
+        hashes[f.name] = hashlib.sha256(f.read_bytes()).hexdigest()
+    previous = None if full or not db_path.is_file() else reusable(db_path)
+    keep = [] if previous is None else [name for name, digest in hashes.items() if previous.get(name) == digest]
+    kept = set(keep)
+    seen: dict[str, Path] = {}
+    if previous is not None:
+        seen = {article_id: named[source] for source, article_id in article_sources(db_path).items() if source in kept}
+    parsed: list[ParsedArticle] = []
+    passages = 0
+    todo = [f for f in files if f.name not in kept]
+    for f in todo:
         article = read_article(f)
         if article.article.id in seen:
             raise ArticleError(f, f"same article id as {seen[article.article.id]}; rename one of them")
         seen[article.article.id] = f
         parsed.append(article)
-        hashes[f.name] = hashlib.sha256(f.read_bytes()).hexdigest()
-    write_index(parsed, db_path, hashes=hashes)
+        passages += len(article.passages)
+        if progress:
+            progress("parsing", len(parsed), len(todo), passages)
+    counts = write_index(
+        parsed,
+        db_path,
+        hashes=hashes,
+        base=db_path if previous is not None else None,
+        keep=keep,
+        order=list(hashes),
+        progress=progress,
+    )
     return BuildStats(
-        articles=len(parsed),
-        passages=sum(len(p.passages) for p in parsed),
-        quotes=sum(1 for p in parsed for x in p.passages if x.kind == "quote"),
-        speakers=sum(len(p.speakers) for p in parsed),
+        articles=len(files),
+        passages=counts["passages"],
+        quotes=counts["quotes"],
+        speakers=counts["speakers"],
         seconds=time.perf_counter() - started,
+        parsed=len(parsed),
+        removed=0 if previous is None else len(set(previous) - set(hashes)),
     )

@@ -67,7 +67,7 @@ class Corpus:
         )
 
 
-Progress = Callable[[str, int], None]  # (step, how many done since the last call): a build's progress bar
+Progress = Callable[[str, int, int, int], None]  # (step, files done, files in all, passages so far): a progress bar
 
 
 def write_index(
@@ -79,14 +79,15 @@ def write_index(
     keep: Sequence[str] = (),
     order: Sequence[str] | None = None,
     progress: Progress | None = None,
-) -> None:
+) -> dict[str, int]:
     """Write an index to a temporary file beside db_path, then rename it over db_path.
 
     Without `base`, the index holds the `parsed` articles. With `base` (an index of this schema and analysis,
     see `reusable`), it starts as a copy of that file: the articles of its sources in `keep` stay as they
     were (rows and analysis), every other article is dropped, and the `parsed` ones are added. `order` lists
     every article's source in index order (default: `keep`, then `parsed`). A reader never sees a
-    half-written index, and a failure leaves the previous file as it was.
+    half-written index, and a failure leaves the previous file as it was. Returns the index's counts
+    (passages, quotes, speakers).
     """
     if db_path.is_dir():
         raise StoreError(f"{db_path}: is a folder, not an index file; give a file path with --db or INDEX_DB")
@@ -118,16 +119,23 @@ def write_index(
                 _drop_articles(db, keep)
             kept = _read_analyses(db.conn, table, keep)
             added: dict[str, ArticleAnalysis] = {}
+            passages = 0
             for p in parsed:
                 analysed = analyse_article(p.article, p.passages, p.speakers, table)
                 _insert_article(db, p, hashes.get(p.article.source, ""), analysed)
                 added[p.article.source] = analysed
+                passages += len(p.passages)
                 if progress:
-                    progress("analysed", 1)
+                    progress("analysing", len(added), len(parsed), passages)
             sources = list(order) if order is not None else [*keep, *added]
             analyses = [added[src] if src in added else kept[src] for src in sources]
             layout = combine(analyses, table)
             _write_layout(db, layout, table, _passage_rowids(db.conn, layout))
+            counts = {
+                "passages": layout.size,
+                "quotes": db.conn.execute("SELECT count(*) FROM passages WHERE kind = 'quote'").fetchone()[0],
+                "speakers": len(layout.speakers),
+            }
             _table(db, "meta").upsert_all(
                 [
                     {"key": "schema_version", "value": str(SCHEMA_VERSION)},
@@ -143,6 +151,7 @@ def write_index(
             os.fsync(f.fileno())
         tmp.chmod(0o644)  # mkstemp makes 0600: a bot or Datasette running as another user must read it
         os.replace(tmp, db_path)
+        return counts
     except BaseException as exc:
         tmp.unlink(missing_ok=True)
         Path(f"{tmp}-journal").unlink(missing_ok=True)
@@ -180,6 +189,17 @@ _DROP_ANALYSES = (
     "(SELECT id FROM articles WHERE source NOT IN (SELECT value FROM json_each(?)))"
 )
 _DROP_ARTICLES = "DELETE FROM articles WHERE source NOT IN (SELECT value FROM json_each(?))"
+
+
+def article_sources(db_path: Path) -> dict[str, str]:
+    """The article id of each source file in an index."""
+    conn = _open(db_path)
+    try:
+        return {source: article_id for article_id, source in conn.execute("SELECT id, source FROM articles")}
+    except sqlite3.DatabaseError as exc:
+        raise _unreadable(db_path, exc) from exc
+    finally:
+        conn.close()
 
 
 def _drop_articles(db: sqlite_utils.Database, keep: Sequence[str]) -> None:

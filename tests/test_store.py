@@ -277,7 +277,10 @@ def test_cli_build_prints_one_summary(articles_dir: Path, db_path: Path) -> None
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     assert len(lines) == 1
-    assert re.match(r"Indexed 3 article\(s\): 63 passages, \d+ quotes, 11 speakers in [\d.]+s", lines[0])
+    assert re.match(
+        r"Indexed 3 article\(s\) \(3 parsed, 0 unchanged\): 63 passages, \d+ quotes, 11 speakers in [\d.]+s", lines[0]
+    )
+    assert result.stderr == ""  # no progress bar when stderr is not a terminal
     assert str(db_path) in lines[0]
     assert len(load_corpus(db_path).articles) == 3
 
