@@ -14,7 +14,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "bench" / "out"
 BUNDLED = ROOT / "articles"
-SIZES = {"bundled": 0, "1k": 1000, "10k": 10000}
+SIZES = {"bundled": 0, "1k": 1000, "10k": 10000, "100k": 100000}
 
 # Questions about the bundled article (the Davos peace talks): every intent the engine knows.
 BUNDLED_QUESTIONS = [

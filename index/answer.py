@@ -19,7 +19,7 @@ from typing import Generic, TypeVar
 import numpy as np
 
 from index import features, lexicon, present
-from index.analysis import AHEAD, CAUSES, Layout, analyse, load_profiles
+from index.analysis import AHEAD, CAUSES, QUOTE, Layout, analyse, load_profiles
 from index.decide import Model
 from index.evidence import CAUSAL, counts_the_noun
 from index.lexicon import synonyms
@@ -112,6 +112,7 @@ class Engine:
         flags = layout.flags
         self._causes = (flags & CAUSES).astype(bool)  # passages that give a reason
         self._ahead = (flags & AHEAD).astype(bool)  # passages that look ahead
+        self._quotes = np.flatnonzero(flags & QUOTE)
         self._article_arrays: Recent[str, np.ndarray] = Recent(TERM_CACHE)
         self._speaker_names = layout.speaker_names
         self._article_ids = list(self.articles)
@@ -139,6 +140,7 @@ class Engine:
         )
         # Who says each passage: a number per passage into (article id, speaker name) pairs.
         self._said_by = layout.said_by
+        self._voices = layout.voices
         self._voice = {v: n for n, v in enumerate(layout.voices)}
         self._leads: list[int] = first[:-1][sizes > 0].tolist()
         at = np.arange(len(self._article_no)) - first[:-1][self._article_no]
@@ -271,6 +273,16 @@ class Engine:
                 written = f"{d}.{m}.{y}" + (f" {clock}" if clock else "")
                 out.append(Passage(a.id, 0, "dateline", f"Published {written}"))
         return out
+
+    def quote_numbers(self) -> list[int]:
+        """The numbers of the quote passages that have a speaker, in order (no passage is read)."""
+        found: list[int] = self._quotes[self._said_by[self._quotes] >= 0].tolist()
+        return found
+
+    def speaker_of(self, i: int) -> str | None:
+        """The name of passage i's speaker (no passage is read)."""
+        voice = int(self._said_by[i])
+        return self._voices[voice][1] if voice >= 0 else None
 
     def speakers_first_passages(self) -> list[Passage]:
         """Each speaker's first quote (or first reported passage), the most-quoted speakers first."""

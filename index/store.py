@@ -11,7 +11,6 @@ passages are read by rowid when an answer needs them.
 from __future__ import annotations
 
 import glob
-import itertools
 import json
 import logging
 import os
@@ -274,7 +273,6 @@ def _passage_rowids(conn: sqlite3.Connection, layout: Layout) -> np.ndarray:
 
 def _write_layout(db: sqlite_utils.Database, layout: Layout, table: TermTable, rowids: np.ndarray) -> None:
     p = layout.postings
-    chunks = layout.profiles
     texts: dict[str, str] = {
         "terms": "\n".join(table.terms),
         "surface_words": "\n".join(layout.surface),
@@ -293,12 +291,11 @@ def _write_layout(db: sqlite_utils.Database, layout: Layout, table: TermTable, r
         "article_first": layout.article_first, "numbers": layout.numbers, "tokens": layout.tokens,
         "token_offsets": layout.token_offsets, "flags": layout.flags, "said_by": layout.said_by,
         "rowids": rowids, "offsets": p.offsets, "docs": p.docs, "tf": p.tf, "idf": p.idf, "norm": p.norm,
-        "profile_offsets": np.concatenate([[0], np.cumsum([len(c) for c in chunks])]).astype(np.int64),
     }  # fmt: skip
     db.conn.execute("DELETE FROM layout")
     rows: list[tuple[str, str, bytes]] = [(k, "text", v.encode()) for k, v in texts.items()]
     rows += [(k, _little(v).dtype.str, _little(v).tobytes()) for k, v in arrays.items()]
-    rows.append(("profiles", "bytes", b"".join(chunks)))
+    rows.append(("profiles", "bytes", layout.profiles))
     db.conn.executemany("INSERT INTO layout (name, dtype, data) VALUES (?, ?, ?)", rows)
 
 
@@ -475,8 +472,6 @@ def _layout_of(stored: dict[str, bytes], typed: dict[str, str]) -> tuple[Layout,
     data = json.loads(stored["json"])
     articles = tuple(Article(i, t, d, tuple(tags), src) for i, t, d, tags, src in data["articles"])
     speakers = tuple(Speaker(a, n, tuple(r), tuple(al)) for a, n, r, al in data["speakers"])
-    blob = stored["profiles"]
-    bounds = array("profile_offsets").tolist()
     postings = Postings(lines("terms"), array("offsets"), array("docs"), array("tf"), array("idf"), array("norm"))
     layout = Layout(
         articles=articles,
@@ -491,7 +486,7 @@ def _layout_of(stored: dict[str, bytes], typed: dict[str, str]) -> tuple[Layout,
         postings=postings,
         surface=dict(zip(lines("surface_words"), lines("surface_stems"), strict=True)),
         speaker_names=stored["speaker_names"].decode(),
-        profiles=tuple(blob[a:b] for a, b in itertools.pairwise(bounds)),
+        profiles=stored["profiles"],
     )
     if len(layout.articles) + 1 != len(layout.article_first) or len(array("rowids")) != layout.size:
         raise ValueError("the layout does not match its articles")

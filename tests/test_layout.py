@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from rank_bm25 import BM25Okapi
 
+from bot.examples import example_questions
 from index import rank
 from index.analysis import analyse
 from index.answer import Engine
@@ -111,6 +112,8 @@ def test_stored_tokens_and_lookups_are_what_the_text_gives(opened: tuple[Corpus,
         assert engine.term_sequence(i) == old_terms(p)
         assert engine.distinct_terms(i) == tuple(dict.fromkeys(old_terms(p)))
         assert engine.position_of(p) == i and engine.passage(p.id) == p
+    assert engine.quote_numbers() == [i for i, p in enumerate(corpus.passages) if p.kind == "quote" and p.speaker]
+    assert [engine.speaker_of(i) for i in range(len(corpus.passages))] == [p.speaker for p in corpus.passages]
     for sp in engine.speakers:
         said = [i for i, p in enumerate(corpus.passages) if p.article_id == sp.article_id and p.speaker == sp.name]
         assert engine.own(sp) == said
@@ -132,6 +135,7 @@ def test_an_opened_index_answers_as_the_parsed_articles_do(opened: tuple[Corpus,
         assert stored.answer(question).hits == fresh.answer(question).hits
     assert stored.speakers_first_passages() == fresh.speakers_first_passages()
     assert stored.issues() == fresh.issues()
+    assert example_questions(stored) == example_questions(fresh) != []
 
 
 def test_in_memory_analysis_equals_the_stored_layout(opened: tuple[Corpus, Engine, Corpus], tmp_path: Path) -> None:
