@@ -185,50 +185,94 @@ class Layout:
         return len(self.numbers)
 
 
-def combine(analyses: Sequence[ArticleAnalysis], table: TermTable) -> Layout:
+class Combiner:
+    """Joins articles' analyses, added one at a time in index order, into one layout.
+
+    Only what the layout keeps is held (compact arrays, each distinct word once), not the articles' analyses:
+    a build streams 100,000 articles through it in bounded memory.
+    """
+
+    def __init__(self, table: TermTable) -> None:
+        self.table = table
+        self._arrays: dict[str, list[np.ndarray]] = {n: [] for n in _JOINED}
+        self._said_by: list[int] = []
+        self._voices: dict[tuple[str, str], int] = {}
+        self._words: dict[str, dict[str, None]] = {source: {} for source in WORD_SOURCES}
+        self._stems: dict[str, str] = {}
+        self._articles: list[Article] = []
+        self._speakers: list[Speaker] = []
+        self._lines: list[str] = []
+        self._profiles: list[SpeakerProfile] = []
+        self._canonical: dict[Any, Any] = {}
+        self._sizes: list[int] = []
+
+    def add(self, a: ArticleAnalysis) -> None:
+        """Append one article (after those already added)."""
+        for name, dtype in _JOINED.items():
+            self._arrays[name].append(getattr(a, name).astype(dtype, copy=False))
+        voices = self._voices
+        self._said_by += [voices.setdefault((a.article.id, s), len(voices)) if s else -1 for s in a.said_by]
+        for source, found in self._words.items():
+            found.update(dict.fromkeys(a.words[source]))
+        self._stems.update(a.stems)
+        self._articles.append(a.article)
+        self._sizes.append(len(a.numbers))
+        self._speakers += a.speakers
+        self._lines += a.speaker_lines
+        for p in load_profiles(a.profiles):  # equal values made one object: smaller, and quicker to load
+            q = object.__new__(SpeakerProfile)
+            q.__dict__.update({k: self._canonical.setdefault((type(v), v), v) for k, v in vars(p).items()})
+            self._profiles.append(q)
+
+    def _joined(self, name: str) -> np.ndarray:
+        parts = self._arrays.pop(name)
+        return np.concatenate(parts) if parts else np.zeros(0, dtype=_JOINED[name])
+
+    def finish(self) -> Layout:
+        """The layout of every article added."""
+        numbers = self._joined("numbers")
+        counts = np.asarray(self._sizes, dtype=np.int64)
+        post_counts = self._joined("post_counts").astype(np.int64)
+        post_tf = self._joined("post_tf")
+        lengths = np.zeros(len(post_counts), dtype=np.int64)
+        if len(post_tf):
+            starts = np.concatenate([[0], np.cumsum(post_counts)[:-1]])
+            lengths = np.add.reduceat(post_tf.astype(np.int64), starts)
+        postings = Postings.of(self.table.terms, self._joined("post_terms"), post_tf, post_counts, lengths)
+        del post_tf, lengths
+        surface: dict[str, None] = {}
+        for found in self._words.values():
+            surface.update(found)
+        token_counts = self._joined("token_counts")
+        return Layout(
+            articles=tuple(self._articles),
+            speakers=tuple(self._speakers),
+            article_first=np.concatenate([[0], np.cumsum(counts)]).astype(np.int64),
+            numbers=numbers,
+            tokens=self._joined("tokens"),
+            token_offsets=np.concatenate([[0], np.cumsum(token_counts, dtype=np.int64)]).astype(np.int64),
+            flags=self._joined("flags"),
+            said_by=np.asarray(self._said_by, dtype=np.int32),
+            voices=tuple(self._voices),
+            postings=postings,
+            surface={w: self._stems[w] for w in surface},
+            speaker_names="\n".join(self._lines),
+            profiles=pickle.dumps(self._profiles, protocol=pickle.HIGHEST_PROTOCOL),
+        )
+
+
+_JOINED: dict[str, Any] = {
+    "numbers": np.int32, "tokens": np.int32, "token_counts": np.int32, "post_terms": np.int32,
+    "post_tf": np.int32, "post_counts": np.int32, "flags": np.uint8,
+}  # fmt: skip
+
+
+def combine(analyses: Iterable[ArticleAnalysis], table: TermTable) -> Layout:
     """Join articles' analyses (in index order) into one layout."""
-    counts = np.asarray([len(a.numbers) for a in analyses], dtype=np.int64)
-    article_first = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
-
-    def cat(name: str, dtype: Any) -> np.ndarray:
-        parts = [getattr(a, name) for a in analyses]
-        return np.concatenate(parts).astype(dtype, copy=False) if parts else np.zeros(0, dtype=dtype)
-
-    token_counts = cat("token_counts", np.int64)
-    post_counts = cat("post_counts", np.int64)
-    post_tf = cat("post_tf", np.int64)
-    lengths = np.zeros(len(post_counts), dtype=np.int64)
-    if len(post_counts):
-        starts = np.concatenate([[0], np.cumsum(post_counts)[:-1]])
-        lengths = np.add.reduceat(post_tf, starts) if len(post_tf) else lengths
-    postings = Postings.of(table.terms, cat("post_terms", np.int32), post_tf, post_counts, lengths)
-    voices: dict[tuple[str, str], int] = {}
-    said_by = np.asarray(
-        [voices.setdefault((a.article.id, s), len(voices)) if s else -1 for a in analyses for s in a.said_by],
-        dtype=np.int32,
-    )
-    stems: dict[str, str] = {}
+    combiner = Combiner(table)
     for a in analyses:
-        stems.update(a.stems)
-    order: dict[str, None] = {}
-    for source in WORD_SOURCES:
-        for a in analyses:
-            order.update(dict.fromkeys(a.words[source]))
-    return Layout(
-        articles=tuple(a.article for a in analyses),
-        speakers=tuple(sp for a in analyses for sp in a.speakers),
-        article_first=article_first,
-        numbers=cat("numbers", np.int32),
-        tokens=cat("tokens", np.int32),
-        token_offsets=np.concatenate([[0], np.cumsum(token_counts)]).astype(np.int64),
-        flags=cat("flags", np.uint8),
-        said_by=said_by,
-        voices=tuple(voices),
-        postings=postings,
-        surface={w: stems[w] for w in order},
-        speaker_names="\n".join(line for a in analyses for line in a.speaker_lines),
-        profiles=_shared_pickle([p for a in analyses for p in load_profiles(a.profiles)]),
-    )
+        combiner.add(a)
+    return combiner.finish()
 
 
 def analyse(articles: Sequence[Article], passages: Sequence[Passage], speakers: Sequence[Speaker]) -> Layout:
@@ -258,18 +302,6 @@ def load_profiles(pickled: bytes) -> list[SpeakerProfile]:
     """Read back pickled profiles (of `analyse_article` or of a layout), in order."""
     found: list[SpeakerProfile] = _Profiles(io.BytesIO(pickled)).load()
     return found
-
-
-def _shared_pickle(profiles: list[SpeakerProfile]) -> bytes:
-    """Pickle profiles with equal field values made one object: pickle then writes each value once, and reading
-    back builds far fewer frozensets (most speakers share roles, role words, affiliations)."""
-    canonical: dict[Any, Any] = {}
-    shared = []
-    for p in profiles:
-        q = object.__new__(SpeakerProfile)
-        q.__dict__.update({k: canonical.setdefault((type(v), v), v) for k, v in vars(p).items()})
-        shared.append(q)
-    return pickle.dumps(shared, protocol=pickle.HIGHEST_PROTOCOL)
 
 
 def matching(pattern: Any, texts: list[str]) -> np.ndarray:

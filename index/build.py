@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -75,26 +76,32 @@ def build(paths: list[Path], db_path: Path, *, full: bool = False, progress: Pro
     seen: dict[str, Path] = {}
     if previous is not None:
         seen = {article_id: named[source] for source, article_id in article_sources(db_path).items() if source in kept}
-    parsed: list[ParsedArticle] = []
-    passages = 0
     todo = [f for f in files if f.name not in kept]
-    for f in todo:
-        article = read_article(f)
-        if article.article.id in seen:
-            raise ArticleError(f, f"same article id as {seen[article.article.id]}; rename one of them")
-        seen[article.article.id] = f
-        parsed.append(article)
-        passages += len(article.passages)
-        if progress:
-            progress("parsing", len(parsed), len(todo), passages)
+    parsed = 0
+
+    def parse() -> Iterator[ParsedArticle]:
+        """The new and changed articles, parsed one at a time as the store takes them (bounded memory)."""
+        nonlocal parsed
+        passages = 0
+        for f in todo:
+            article = read_article(f)
+            if article.article.id in seen:
+                raise ArticleError(f, f"same article id as {seen[article.article.id]}; rename one of them")
+            seen[article.article.id] = f
+            parsed += 1
+            passages += len(article.passages)
+            if progress:
+                progress("indexing", parsed, len(todo), passages)
+            yield article
+
+    reuse = previous is not None
     counts = write_index(
-        parsed,
+        parse(),
         db_path,
         hashes=hashes,
-        base=db_path if previous is not None else None,
+        base=db_path if reuse else None,
         keep=keep,
-        order=list(hashes),
-        progress=progress,
+        order=list(hashes) if reuse else None,
     )
     return BuildStats(
         articles=len(files),
@@ -102,6 +109,6 @@ def build(paths: list[Path], db_path: Path, *, full: bool = False, progress: Pro
         quotes=counts["quotes"],
         speakers=counts["speakers"],
         seconds=time.perf_counter() - started,
-        parsed=len(parsed),
+        parsed=parsed,
         removed=0 if previous is None else len(set(previous) - set(hashes)),
     )

@@ -41,6 +41,7 @@ from rank_bm25 import BM25Okapi
 K1 = 1.2
 B = 0.3
 SMALL = 384  # postings per query up to which plain Python beats NumPy's per-call overhead
+_BLOCK = 1 << 22  # postings sorted at a time when grouping them by term
 
 
 class _LuceneBM25(BM25Okapi):  # type: ignore[misc]
@@ -90,10 +91,23 @@ class Postings:
         size = len(post_counts)
         by_term = np.asarray(post_terms, dtype=np.int32)
         df = np.bincount(by_term, minlength=len(terms)) if len(by_term) else np.zeros(len(terms), dtype=np.int64)
-        order = np.argsort(by_term, kind="stable")  # documents stay ascending within a term
-        docs = np.repeat(np.arange(size, dtype=np.int32), post_counts)[order]
+        offsets = np.concatenate([[0], np.cumsum(df)]).astype(np.int64)
         tf_type = np.uint16 if not len(post_tf) or int(post_tf.max()) <= np.iinfo(np.uint16).max else np.uint32
-        tf = np.asarray(post_tf)[order].astype(tf_type)
+        docs = np.empty(len(by_term), dtype=np.int32)
+        tf = np.empty(len(by_term), dtype=tf_type)
+        # A stable counting sort by term, a block of postings at a time (bounded memory on 60 million postings):
+        # each block's postings go after those of earlier blocks, so documents stay ascending within a term.
+        ends = np.cumsum(post_counts)
+        free = offsets[:-1].copy()
+        for start in range(0, len(by_term), _BLOCK):
+            block = by_term[start : start + _BLOCK]
+            order = np.argsort(block, kind="stable")
+            sorted_terms = block[order]
+            within = np.arange(len(block)) - np.searchsorted(sorted_terms, sorted_terms, side="left")
+            at = free[sorted_terms] + within
+            docs[at] = np.searchsorted(ends, start + order, side="right")
+            tf[at] = post_tf[start + order]
+            free += np.bincount(block, minlength=len(terms))
         idf = np.zeros(len(terms), dtype=np.float64)
         if size:
             # The very expressions of rank-bm25 (avgdl) and of _LuceneBM25._calc_idf, in Python numbers.
@@ -104,7 +118,6 @@ class Postings:
             norm = k1 * (1 - b + b * np.asarray(lengths, dtype=np.int64) / avgdl)
         else:
             norm = np.zeros(0, dtype=np.float64)
-        offsets = np.concatenate([[0], np.cumsum(df)]).astype(np.int64)
         return cls(terms, offsets, docs, tf, idf, norm.astype(np.float64))
 
 

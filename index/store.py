@@ -20,14 +20,14 @@ import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, overload
 
 import numpy as np
 
-from index.analysis import ArticleAnalysis, Layout, TermTable, analyse, analyse_article, combine, fingerprint
+from index.analysis import ArticleAnalysis, Combiner, Layout, TermTable, analyse, analyse_article, fingerprint
 from index.models import Article, ParsedArticle, Passage, Speaker
 from index.rank import Postings
 
@@ -70,14 +70,13 @@ Progress = Callable[[str, int, int, int], None]  # (step, files done, files in a
 
 
 def write_index(
-    parsed: list[ParsedArticle],
+    parsed: Iterable[ParsedArticle],
     db_path: Path,
     *,
     hashes: dict[str, str],
     base: Path | None = None,
     keep: Sequence[str] = (),
     order: Sequence[str] | None = None,
-    progress: Progress | None = None,
 ) -> dict[str, int]:
     """Write an index to a temporary file beside db_path, then rename it over db_path.
 
@@ -85,7 +84,8 @@ def write_index(
     see `reusable`), it starts as a copy of that file: the articles of its sources in `keep` stay as they
     were (rows and analysis), every other article is dropped, and the `parsed` ones are added. `order` lists
     every article's source in index order (default: `keep`, then `parsed`). A reader never sees a
-    half-written index, and a failure leaves the previous file as it was. Returns the index's counts
+    half-written index, and a failure (an error raised by `parsed` too: it may be a generator that parses as
+    it goes) leaves the previous file as it was. Returns the index's counts
     (passages, quotes, speakers).
     """
     if db_path.is_dir():
@@ -116,19 +116,20 @@ def write_index(
             else:
                 table = TermTable(_read_layout(db.conn, ("terms",))["terms"].decode().split("\n"))
                 _drop_articles(db, keep)
-            kept = _read_analyses(db.conn, table, keep)
+            combiner = Combiner(table)
             added: dict[str, ArticleAnalysis] = {}
-            passages = 0
             for p in parsed:
                 analysed = analyse_article(p.article, p.passages, p.speakers, table)
                 _insert_article(db, p, hashes.get(p.article.source, ""), analysed)
-                added[p.article.source] = analysed
-                passages += len(p.passages)
-                if progress:
-                    progress("analysing", len(added), len(parsed), passages)
-            sources = list(order) if order is not None else [*keep, *added]
-            analyses = [added[src] if src in added else kept[src] for src in sources]
-            layout = combine(analyses, table)
+                if base is None and order is None:
+                    combiner.add(analysed)  # a full build streams: nothing of an article is held after this
+                else:
+                    added[p.article.source] = analysed
+            if base is not None or order is not None:
+                ids = dict(db.conn.execute("SELECT source, id FROM articles"))
+                for source in order if order is not None else [*keep, *added]:
+                    combiner.add(added[source] if source in added else _read_analysis(db.conn, table, ids[source]))
+            layout = combiner.finish()
             _write_layout(db, layout, table, _passage_rowids(db.conn, layout))
             counts = {
                 "passages": layout.size,
@@ -211,9 +212,10 @@ def _drop_articles(db: sqlite_utils.Database, keep: Sequence[str]) -> None:
 
 
 _ARRAYS = ("numbers", "tokens", "token_counts", "post_terms", "post_tf", "post_counts", "flags")
-_ANALYSES = (
+_ANALYSIS = (
     "SELECT a.id, a.title, a.date, a.tags, a.source, x.text, x.profiles, x.numbers, x.tokens, x.token_counts, "
-    "x.post_terms, x.post_tf, x.post_counts, x.flags FROM articles a JOIN analysis x ON x.article_id = a.id"
+    "x.post_terms, x.post_tf, x.post_counts, x.flags FROM articles a JOIN analysis x ON x.article_id = a.id "
+    "WHERE a.id = ?"
 )
 
 
@@ -232,28 +234,24 @@ def _analysis_row(a: ArticleAnalysis) -> dict[str, Any]:
     return row
 
 
-def _read_analyses(conn: sqlite3.Connection, table: TermTable, keep: Sequence[str]) -> dict[str, ArticleAnalysis]:
-    """The stored analyses of the articles whose source is in keep, by source."""
-    if not keep:
-        return {}
+def _read_analysis(conn: sqlite3.Connection, table: TermTable, article_id: str) -> ArticleAnalysis:
+    """The stored analysis of one article."""
+    row = conn.execute(_ANALYSIS, (article_id,)).fetchone()
+    article = Article(id=row[0], title=row[1], date=row[2], tags=tuple(json.loads(row[3] or "[]")),
+                      source=row[4] or "")  # fmt: skip
+    text = json.loads(row[5])
     dtypes = {"numbers": "<i4", "flags": "u1"}
-    out: dict[str, ArticleAnalysis] = {}
-    for row in conn.execute(_ANALYSES):
-        article = Article(id=row[0], title=row[1], date=row[2], tags=tuple(json.loads(row[3] or "[]")),
-                          source=row[4] or "")  # fmt: skip
-        text = json.loads(row[5])
-        arrays = {n: np.frombuffer(row[7 + i], dtype=dtypes.get(n, "<i4")) for i, n in enumerate(_ARRAYS)}
-        out[article.source] = ArticleAnalysis(
-            article=article,
-            speakers=tuple(Speaker(article.id, n, tuple(r), tuple(al)) for n, r, al in text["speakers"]),
-            said_by=tuple(text["said_by"]),
-            words=text["words"],
-            stems=text["stems"],
-            speaker_lines=tuple(text["speaker_lines"]),
-            profiles=row[6],
-            **arrays,
-        )
-    return out
+    arrays = {n: np.frombuffer(row[7 + i], dtype=dtypes.get(n, "<i4")) for i, n in enumerate(_ARRAYS)}
+    return ArticleAnalysis(
+        article=article,
+        speakers=tuple(Speaker(article.id, n, tuple(r), tuple(al)) for n, r, al in text["speakers"]),
+        said_by=tuple(text["said_by"]),
+        words=text["words"],
+        stems=text["stems"],
+        speaker_lines=tuple(text["speaker_lines"]),
+        profiles=row[6],
+        **arrays,
+    )
 
 
 def _passage_rowids(conn: sqlite3.Connection, layout: Layout) -> np.ndarray:
