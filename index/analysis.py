@@ -23,7 +23,7 @@ import io
 import pickle
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -77,6 +77,34 @@ class TermTable:
             found = self.ids[term] = len(self.terms)
             self.terms.append(term)
         return found
+
+
+class WordTable:
+    """Surface word ids and their stems: a list and its inverse, only ever extended (as TermTable)."""
+
+    def __init__(self, words: Iterable[str] = (), stems: Iterable[str] = ()) -> None:
+        self.words: list[str] = list(words)
+        self.stems: list[str] = list(stems)
+        self.ids: dict[str, int] = {w: i for i, w in enumerate(self.words)}
+
+    def encode(self, words: list[str], stems: dict[str, str]) -> np.ndarray:
+        """The ids of words (new ones added with their stems)."""
+        out = []
+        for w in words:
+            found = self.ids.get(w)
+            if found is None:
+                found = self.ids[w] = len(self.words)
+                self.words.append(w)
+                self.stems.append(stems[w])
+            out.append(found)
+        return np.asarray(out, dtype=np.int32)
+
+    def surface(self, joined: list[np.ndarray]) -> dict[str, str]:
+        """Word -> stem for the word ids given, in the order each is first met."""
+        every = np.concatenate(joined) if joined else np.zeros(0, dtype=np.int32)
+        ids, first = np.unique(every, return_index=True)
+        words, stems = self.words, self.stems
+        return {words[i]: stems[i] for i in ids[np.argsort(first, kind="stable")].tolist()}
 
 
 def passage_terms(p: Passage, text_words: list[str] | None = None) -> list[str]:
@@ -178,6 +206,11 @@ class Layout:
     surface: dict[str, str]  # folded word -> stem, in the order first met
     speaker_names: str  # one line per speaker: the name's folded words
     profiles: bytes  # every speaker's profile, pickled once (equal values shared: a tenth of the loading time)
+    # What only a build reads (an incremental build splices them; opening an index skips them):
+    lengths: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int32))  # terms per passage (BM25)
+    words: WordTable | None = None  # every surface word an article of this lineage used, with its stem
+    word_ids: dict[str, np.ndarray] = field(default_factory=dict)  # per source: each article's words, joined
+    word_counts: np.ndarray = field(default_factory=lambda: np.zeros((0, len(WORD_SOURCES)), dtype=np.int32))
 
     @property
     def size(self) -> int:
@@ -188,17 +221,17 @@ class Layout:
 class Combiner:
     """Joins articles' analyses, added one at a time in index order, into one layout.
 
-    Only what the layout keeps is held (compact arrays, each distinct word once), not the articles' analyses:
-    a build streams 100,000 articles through it in bounded memory.
+    Only what the layout keeps is held (compact arrays, word ids), not the articles' analyses: a build streams
+    100,000 articles through it in bounded memory.
     """
 
-    def __init__(self, table: TermTable) -> None:
+    def __init__(self, table: TermTable, words: WordTable) -> None:
         self.table = table
+        self.words = words
         self._arrays: dict[str, list[np.ndarray]] = {n: [] for n in _JOINED}
+        self._word_ids: dict[str, list[np.ndarray]] = {source: [] for source in WORD_SOURCES}
         self._said_by: list[int] = []
         self._voices: dict[tuple[str, str], int] = {}
-        self._words: dict[str, dict[str, None]] = {source: {} for source in WORD_SOURCES}
-        self._stems: dict[str, str] = {}
         self._articles: list[Article] = []
         self._speakers: list[Speaker] = []
         self._lines: list[str] = []
@@ -212,9 +245,8 @@ class Combiner:
             self._arrays[name].append(getattr(a, name).astype(dtype, copy=False))
         voices = self._voices
         self._said_by += [voices.setdefault((a.article.id, s), len(voices)) if s else -1 for s in a.said_by]
-        for source, found in self._words.items():
-            found.update(dict.fromkeys(a.words[source]))
-        self._stems.update(a.stems)
+        for source, found in self._word_ids.items():
+            found.append(self.words.encode(a.words[source], a.stems))
         self._articles.append(a.article)
         self._sizes.append(len(a.numbers))
         self._speakers += a.speakers
@@ -239,11 +271,14 @@ class Combiner:
             starts = np.concatenate([[0], np.cumsum(post_counts)[:-1]])
             lengths = np.add.reduceat(post_tf.astype(np.int64), starts)
         postings = Postings.of(self.table.terms, self._joined("post_terms"), post_tf, post_counts, lengths)
-        del post_tf, lengths
-        surface: dict[str, None] = {}
-        for found in self._words.values():
-            surface.update(found)
+        del post_tf
         token_counts = self._joined("token_counts")
+        word_counts = np.asarray(
+            [[len(x) for x in self._word_ids[source]] for source in WORD_SOURCES], dtype=np.int32
+        ).T.reshape(len(self._articles), len(WORD_SOURCES))
+        word_ids = {
+            source: np.concatenate(ids) if ids else np.zeros(0, np.int32) for source, ids in self._word_ids.items()
+        }
         return Layout(
             articles=tuple(self._articles),
             speakers=tuple(self._speakers),
@@ -255,10 +290,146 @@ class Combiner:
             said_by=np.asarray(self._said_by, dtype=np.int32),
             voices=tuple(self._voices),
             postings=postings,
-            surface={w: self._stems[w] for w in surface},
+            surface=self.words.surface([word_ids[source] for source in WORD_SOURCES]),
             speaker_names="\n".join(self._lines),
             profiles=pickle.dumps(self._profiles, protocol=pickle.HIGHEST_PROTOCOL),
+            lengths=lengths.astype(np.int32),
+            words=self.words,
+            word_ids=word_ids,
+            word_counts=word_counts,
         )
+
+
+def splice(old: Layout, plan: Sequence[int | ArticleAnalysis], table: TermTable) -> Layout:
+    """A new layout from an old one: its articles numbered in `plan` (ascending) kept as they were, the analyses
+    in `plan` added where they stand, every other article dropped. Costs NumPy copies of the old arrays and
+    Python work for the new articles only (and a pass over the passages' speakers): an incremental build."""
+    assert old.words is not None
+    first = old.article_first.tolist()
+    runs: list[tuple[int, int] | ArticleAnalysis] = []  # old article ranges and new articles, in order
+    for item in plan:
+        last = runs[-1] if runs else None
+        if isinstance(item, int) and isinstance(last, tuple) and last[1] == item:
+            runs[-1] = (last[0], item + 1)
+        else:
+            runs.append((item, item + 1) if isinstance(item, int) else item)
+
+    def passages(old_array: np.ndarray, name: str) -> np.ndarray:
+        parts = [old_array[first[r[0]] : first[r[1]]] if isinstance(r, tuple) else getattr(r, name) for r in runs]
+        return np.concatenate(parts).astype(old_array.dtype) if parts else old_array[:0]
+
+    numbers = passages(old.numbers, "numbers")
+    flags = passages(old.flags, "flags")
+    old_counts = np.diff(old.token_offsets)
+    token_counts = passages(old_counts, "token_counts")
+    offsets = old.token_offsets.tolist()
+    tokens = [
+        old.tokens[offsets[first[r[0]]] : offsets[first[r[1]]]] if isinstance(r, tuple) else r.tokens for r in runs
+    ]
+    new_lengths = []
+    remap = np.full(old.size, -1, dtype=np.int64)
+    added: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+    at = 0
+    for r in runs:
+        if isinstance(r, tuple):
+            n = first[r[1]] - first[r[0]]
+            remap[first[r[0]] : first[r[1]]] = np.arange(at, at + n)
+            new_lengths.append(old.lengths[first[r[0]] : first[r[1]]])
+        else:
+            n = len(r.numbers)
+            docs = at + np.repeat(np.arange(n), r.post_counts)
+            added.append((r.post_terms.astype(np.int64), docs, r.post_tf.astype(np.int64)))
+            starts = np.concatenate([[0], np.cumsum(r.post_counts)[:-1]]).astype(np.int64)
+            new_lengths.append(np.add.reduceat(r.post_tf.astype(np.int64), starts) if n else np.zeros(0, np.int64))
+        at += n
+    size = at
+    lengths = np.concatenate(new_lengths).astype(np.int64) if new_lengths else np.zeros(0, np.int64)
+    # Old postings stay grouped by term with documents ascending (kept articles keep their order); the few new
+    # ones are put in their places.
+    p = old.postings
+    term_of = np.repeat(np.arange(len(p.terms), dtype=np.int64), np.diff(p.offsets))
+    docs = remap[p.docs]
+    kept = docs >= 0
+    terms_kept, docs_kept, tf_kept = term_of[kept], docs[kept], p.tf[kept].astype(np.int64)
+    if added:
+        nt, nd, ntf = (np.concatenate(x) for x in zip(*added, strict=True))
+        order = np.lexsort((nd, nt))
+        nt, nd, ntf = nt[order], nd[order], ntf[order]
+        where = np.searchsorted(terms_kept * max(size, 1) + docs_kept, nt * max(size, 1) + nd)
+        terms_kept = np.insert(terms_kept, where, nt)
+        docs_kept = np.insert(docs_kept, where, nd)
+        tf_kept = np.insert(tf_kept, where, ntf)
+    postings = Postings.grouped(table.terms, terms_kept, docs_kept, tf_kept, lengths, size)
+    voices: dict[tuple[str, str], int] = {}
+    said_by: list[int] = []
+    for r in runs:
+        if isinstance(r, tuple):
+            keys = old.voices
+            said_by += [voices.setdefault(keys[v], len(voices)) if v >= 0 else -1
+                        for v in old.said_by[first[r[0]] : first[r[1]]].tolist()]  # fmt: skip
+        else:
+            said_by += [voices.setdefault((r.article.id, s), len(voices)) if s else -1 for s in r.said_by]
+    # Speakers (and their name lines and profiles) are in article order too.
+    speaker_first = [0]
+    by_article: dict[str, int] = {}
+    for sp in old.speakers:
+        by_article[sp.article_id] = by_article.get(sp.article_id, 0) + 1
+    for a in old.articles:
+        speaker_first.append(speaker_first[-1] + by_article.get(a.id, 0))
+    lines = old.speaker_names.split("\n") if old.speakers else []
+    profiles = load_profiles(old.profiles)
+    speakers: list[Speaker] = []
+    new_lines: list[str] = []
+    new_profiles: list[SpeakerProfile] = []
+    articles: list[Article] = []
+    word_ids: dict[str, list[np.ndarray]] = {source: [] for source in WORD_SOURCES}
+    word_counts: list[np.ndarray] = []
+    word_first = np.concatenate([np.zeros((1, len(WORD_SOURCES)), np.int64), np.cumsum(old.word_counts, axis=0)])
+    words = old.words
+    for r in runs:
+        if isinstance(r, tuple):
+            a0, a1 = r
+            s0, s1 = speaker_first[a0], speaker_first[a1]
+            speakers += old.speakers[s0:s1]
+            new_lines += lines[s0:s1]
+            new_profiles += profiles[s0:s1]
+            articles += old.articles[a0:a1]
+            for k, source in enumerate(WORD_SOURCES):
+                word_ids[source].append(old.word_ids[source][word_first[a0, k] : word_first[a1, k]])
+            word_counts.append(old.word_counts[a0:a1])
+        else:
+            speakers += r.speakers
+            new_lines += r.speaker_lines
+            new_profiles += load_profiles(r.profiles)
+            articles.append(r.article)
+            ids = [words.encode(r.words[source], r.stems) for source in WORD_SOURCES]
+            for source, found in zip(WORD_SOURCES, ids, strict=True):
+                word_ids[source].append(found)
+            word_counts.append(np.asarray([[len(x) for x in ids]], dtype=np.int32))
+    joined = {source: np.concatenate(parts) if parts else np.zeros(0, np.int32) for source, parts in word_ids.items()}
+    article_sizes = [first[r[1]] - first[r[0]] if isinstance(r, tuple) else len(r.numbers) for r in runs]
+    per_article: list[int] = []
+    for r, n in zip(runs, article_sizes, strict=True):
+        per_article += [first[a + 1] - first[a] for a in range(r[0], r[1])] if isinstance(r, tuple) else [n]
+    return Layout(
+        articles=tuple(articles),
+        speakers=tuple(speakers),
+        article_first=np.concatenate([[0], np.cumsum(per_article)]).astype(np.int64),
+        numbers=numbers,
+        tokens=np.concatenate(tokens).astype(np.int32) if tokens else np.zeros(0, np.int32),
+        token_offsets=np.concatenate([[0], np.cumsum(token_counts, dtype=np.int64)]).astype(np.int64),
+        flags=flags,
+        said_by=np.asarray(said_by, dtype=np.int32),
+        voices=tuple(voices),
+        postings=postings,
+        surface=words.surface([joined[source] for source in WORD_SOURCES]),
+        speaker_names="\n".join(new_lines),
+        profiles=pickle.dumps(new_profiles, protocol=pickle.HIGHEST_PROTOCOL),
+        lengths=lengths.astype(np.int32),
+        words=words,
+        word_ids=joined,
+        word_counts=np.concatenate(word_counts) if word_counts else np.zeros((0, len(WORD_SOURCES)), np.int32),
+    )
 
 
 _JOINED: dict[str, Any] = {
@@ -269,7 +440,7 @@ _JOINED: dict[str, Any] = {
 
 def combine(analyses: Iterable[ArticleAnalysis], table: TermTable) -> Layout:
     """Join articles' analyses (in index order) into one layout."""
-    combiner = Combiner(table)
+    combiner = Combiner(table, WordTable())
     for a in analyses:
         combiner.add(a)
     return combiner.finish()

@@ -108,12 +108,46 @@ class Postings:
             docs[at] = np.searchsorted(ends, start + order, side="right")
             tf[at] = post_tf[start + order]
             free += np.bincount(block, minlength=len(terms))
+        return cls._statistics(terms, offsets, docs, tf, df, lengths, size, k1=k1, b=b)
+
+    @classmethod
+    def grouped(
+        cls,
+        terms: list[str],
+        by_term: np.ndarray,
+        docs: np.ndarray,
+        tf: np.ndarray,
+        lengths: np.ndarray,
+        size: int,
+        *,
+        k1: float = K1,
+        b: float = B,
+    ) -> Postings:
+        """Postings already grouped by term (documents ascending within a term), with each one's term."""
+        df = np.bincount(by_term, minlength=len(terms)) if len(by_term) else np.zeros(len(terms), dtype=np.int64)
+        offsets = np.concatenate([[0], np.cumsum(df)]).astype(np.int64)
+        tf_type = np.uint16 if not len(tf) or int(tf.max()) <= np.iinfo(np.uint16).max else np.uint32
+        return cls._statistics(terms, offsets, docs.astype(np.int32), tf.astype(tf_type), df, lengths, size, k1=k1, b=b)
+
+    @classmethod
+    def _statistics(
+        cls,
+        terms: list[str],
+        offsets: np.ndarray,
+        docs: np.ndarray,
+        tf: np.ndarray,
+        df: np.ndarray,
+        lengths: np.ndarray,
+        size: int,
+        *,
+        k1: float,
+        b: float,
+    ) -> Postings:
         idf = np.zeros(len(terms), dtype=np.float64)
         if size:
             # The very expressions of rank-bm25 (avgdl) and of _LuceneBM25._calc_idf, in Python numbers.
             avgdl = int(np.asarray(lengths, dtype=np.int64).sum()) / size
-            for t in np.flatnonzero(df).tolist():
-                freq = int(df[t])
+            for t, freq in zip(np.flatnonzero(df).tolist(), df[df > 0].tolist(), strict=True):
                 idf[t] = math.log(1.0 + (size - freq + 0.5) / (freq + 0.5))
             norm = k1 * (1 - b + b * np.asarray(lengths, dtype=np.int64) / avgdl)
         else:

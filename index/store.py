@@ -21,13 +21,24 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, overload
 
 import numpy as np
 
-from index.analysis import ArticleAnalysis, Combiner, Layout, TermTable, analyse, analyse_article, fingerprint
+from index.analysis import (
+    WORD_SOURCES,
+    ArticleAnalysis,
+    Combiner,
+    Layout,
+    TermTable,
+    WordTable,
+    analyse,
+    analyse_article,
+    fingerprint,
+    splice,
+)
 from index.models import Article, ParsedArticle, Passage, Speaker
 from index.rank import Postings
 
@@ -110,27 +121,39 @@ def write_index(
         db.conn.execute("PRAGMA journal_mode = OFF")  # the temporary file is thrown away on any failure
         db.conn.execute("PRAGMA synchronous = OFF")  # and fsync'd once before the rename
         with db.conn:
+            old: Layout | None = None
             if base is None:
                 _create_schema(db)
-                table = TermTable()
+                table, words = TermTable(), WordTable()
             else:
-                table = TermTable(_read_layout(db.conn, ("terms",))["terms"].decode().split("\n"))
+                old, old_rowids = _layout_of(_read_layout(db.conn), _layout_types(db.conn))
+                table, words = TermTable(old.postings.terms), old.words or WordTable()
                 _drop_articles(db, keep)
-            combiner = Combiner(table)
+            combiner = Combiner(table, words)
+            streaming = base is None and order is None
             added: dict[str, ArticleAnalysis] = {}
             for p in parsed:
                 analysed = analyse_article(p.article, p.passages, p.speakers, table)
                 _insert_article(db, p, hashes.get(p.article.source, ""), analysed)
-                if base is None and order is None:
+                if streaming:
                     combiner.add(analysed)  # a full build streams: nothing of an article is held after this
                 else:
                     added[p.article.source] = analysed
-            if base is not None or order is not None:
-                ids = dict(db.conn.execute("SELECT source, id FROM articles"))
-                for source in order if order is not None else [*keep, *added]:
-                    combiner.add(added[source] if source in added else _read_analysis(db.conn, table, ids[source]))
-            layout = combiner.finish()
-            _write_layout(db, layout, table, _passage_rowids(db.conn, layout))
+            sources = list(order) if order is not None else [*keep, *added]
+            numbered = {a.source: n for n, a in enumerate(old.articles)} if old is not None else {}
+            plan = [added[src] if src in added else numbered[src] for src in sources] if not streaming else []
+            kept_order = [x for x in plan if isinstance(x, int)]
+            if old is not None and old.words is not None and kept_order == sorted(kept_order):
+                layout = splice(old, plan, table)  # an incremental build: the old layout, spliced
+                rowids = _spliced_rowids(db.conn, old, old_rowids, plan)
+            else:
+                if not streaming:
+                    ids = dict(db.conn.execute("SELECT source, id FROM articles"))
+                    for source in sources:
+                        combiner.add(added[source] if source in added else _read_analysis(db.conn, ids[source]))
+                layout = combiner.finish()
+                rowids = _passage_rowids(db.conn, layout)
+            _write_layout(db, layout, table, rowids)
             counts = {
                 "passages": layout.size,
                 "quotes": db.conn.execute("SELECT count(*) FROM passages WHERE kind = 'quote'").fetchone()[0],
@@ -234,7 +257,7 @@ def _analysis_row(a: ArticleAnalysis) -> dict[str, Any]:
     return row
 
 
-def _read_analysis(conn: sqlite3.Connection, table: TermTable, article_id: str) -> ArticleAnalysis:
+def _read_analysis(conn: sqlite3.Connection, article_id: str) -> ArticleAnalysis:
     """The stored analysis of one article."""
     row = conn.execute(_ANALYSIS, (article_id,)).fetchone()
     article = Article(id=row[0], title=row[1], date=row[2], tags=tuple(json.loads(row[3] or "[]")),
@@ -252,6 +275,21 @@ def _read_analysis(conn: sqlite3.Connection, table: TermTable, article_id: str) 
         profiles=row[6],
         **arrays,
     )
+
+
+def _spliced_rowids(
+    conn: sqlite3.Connection, old: Layout, old_rowids: np.ndarray, plan: Sequence[int | ArticleAnalysis]
+) -> np.ndarray:
+    """The passages' rowids after `splice`: kept articles keep theirs (the file was copied), new ones are read."""
+    first = old.article_first.tolist()
+    parts = []
+    for item in plan:
+        if isinstance(item, int):
+            parts.append(old_rowids[first[item] : first[item + 1]])
+        else:
+            rows = conn.execute("SELECT rowid FROM passages WHERE article_id = ? ORDER BY number", (item.article.id,))
+            parts.append(np.asarray([r[0] for r in rows], dtype=np.int64))
+    return np.concatenate(parts).astype(np.int64) if parts else np.zeros(0, np.int64)
 
 
 def _passage_rowids(conn: sqlite3.Connection, layout: Layout) -> np.ndarray:
@@ -289,12 +327,27 @@ def _write_layout(db: sqlite_utils.Database, layout: Layout, table: TermTable, r
         "article_first": layout.article_first, "numbers": layout.numbers, "tokens": layout.tokens,
         "token_offsets": layout.token_offsets, "flags": layout.flags, "said_by": layout.said_by,
         "rowids": rowids, "offsets": p.offsets, "docs": p.docs, "tf": p.tf, "idf": p.idf, "norm": p.norm,
+        "lengths": layout.lengths, "word_counts": layout.word_counts,
+        **{f"word_ids_{source}": ids for source, ids in layout.word_ids.items()},
     }  # fmt: skip
+    if layout.words is not None:
+        texts["words"] = "\n".join(layout.words.words)
+        texts["word_stems"] = "\n".join(layout.words.stems)
     db.conn.execute("DELETE FROM layout")
     rows: list[tuple[str, str, bytes]] = [(k, "text", v.encode()) for k, v in texts.items()]
     rows += [(k, _little(v).dtype.str, _little(v).tobytes()) for k, v in arrays.items()]
     rows.append(("profiles", "bytes", layout.profiles))
     db.conn.executemany("INSERT INTO layout (name, dtype, data) VALUES (?, ?, ?)", rows)
+
+
+_OPENED = (
+    "terms", "surface_words", "surface_stems", "speaker_names", "json", "profiles", "article_first", "numbers",
+    "tokens", "token_offsets", "flags", "said_by", "rowids", "offsets", "docs", "tf", "idf", "norm",
+)  # fmt: skip
+
+
+def _layout_types(conn: sqlite3.Connection) -> dict[str, str]:
+    return {name: dtype for name, dtype in conn.execute("SELECT name, dtype FROM layout")}
 
 
 def _little(array: np.ndarray) -> np.ndarray:
@@ -439,8 +492,8 @@ def open_index(db_path: Path) -> tuple[Corpus, Layout]:
         return corpus, analyse(corpus.articles, corpus.passages, corpus.speakers)
     conn = _open(db_path)
     try:
-        stored = _read_layout(conn)
-        typed = {r[0]: r[1] for r in conn.execute("SELECT name, dtype FROM layout")}
+        stored = _read_layout(conn, _OPENED)
+        typed = _layout_types(conn)
         damaged = conn.execute(_DAMAGE).fetchone()
         count = conn.execute("SELECT count(*) FROM passages").fetchone()[0]
     except sqlite3.DatabaseError as exc:
@@ -486,6 +539,14 @@ def _layout_of(stored: dict[str, bytes], typed: dict[str, str]) -> tuple[Layout,
         speaker_names=stored["speaker_names"].decode(),
         profiles=stored["profiles"],
     )
+    if "words" in stored:  # a build reads these; an engine does not
+        layout = replace(
+            layout,
+            lengths=array("lengths"),
+            words=WordTable(lines("words"), lines("word_stems")),
+            word_ids={source: array(f"word_ids_{source}") for source in WORD_SOURCES},
+            word_counts=array("word_counts").reshape(len(layout.articles), len(WORD_SOURCES)),
+        )
     if len(layout.articles) + 1 != len(layout.article_first) or len(array("rowids")) != layout.size:
         raise ValueError("the layout does not match its articles")
     return layout, array("rowids")
