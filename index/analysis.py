@@ -44,7 +44,7 @@ QUOTE = 4  # a third bit: the passage is a quote (what the bot's example questio
 # stored indexes stale. Fitting, features and decisions read the analysis, they do not shape it.
 _SOURCES = (
     "analysis.py", "attribution.py", "evidence.py", "lexicon.py", "models.py", "parse.py", "people.py",
-    "question.py", "rank.py", "text.py",
+    "question.py", "rank.py", "store.py", "text.py",
 )  # fmt: skip
 
 
@@ -102,9 +102,11 @@ class WordTable:
     def surface(self, joined: list[np.ndarray]) -> dict[str, str]:
         """Word -> stem for the word ids given, in the order each is first met."""
         every = np.concatenate(joined) if joined else np.zeros(0, dtype=np.int32)
-        ids, first = np.unique(every, return_index=True)
+        first = np.full(len(self.words), len(every), dtype=np.int64)
+        np.minimum.at(first, every, np.arange(len(every)))  # where each word is first used
+        ids = np.flatnonzero(first < len(every))
         words, stems = self.words, self.stems
-        return {words[i]: stems[i] for i in ids[np.argsort(first, kind="stable")].tolist()}
+        return {words[i]: stems[i] for i in ids[np.argsort(first[ids], kind="stable")].tolist()}
 
 
 def passage_terms(p: Passage, text_words: list[str] | None = None) -> list[str]:

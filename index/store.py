@@ -2,10 +2,9 @@
 
 This is the only module that touches SQLite. The file holds the rows people browse (articles, passages,
 speakers: `sqlite-utils tables data/index.db --counts`, Datasette) and what the answering step derives from
-them, written at build time under the same build id: each article's analysis (table `analysis`, what an
-incremental build reuses) and the joined layout the engine opens (table `layout`: one row per array, raw
-little-endian bytes read straight into NumPy; see index/analysis.py). Opening reads the layout, not the rows:
-passages are read by rowid when an answer needs them.
+them, written at build time under the same build id: the layout (table `layout`: one row per array, raw
+little-endian bytes read straight into NumPy; see index/analysis.py), which the engine opens and an incremental
+build splices. Opening reads the layout, not the rows: passages are read by rowid when an answer needs them.
 """
 
 from __future__ import annotations
@@ -23,7 +22,7 @@ import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, overload
+from typing import TYPE_CHECKING, overload
 
 import numpy as np
 
@@ -48,7 +47,7 @@ if TYPE_CHECKING:  # sqlite-utils is only imported to write: opening an index re
 
 logger = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 2  # 2: the analysis and layout tables (issue 12)
+SCHEMA_VERSION = 2  # 2: the layout table (issue 12)
 
 
 class StoreError(RuntimeError):
@@ -93,8 +92,9 @@ def write_index(
 
     Without `base`, the index holds the `parsed` articles. With `base` (an index of this schema and analysis,
     see `reusable`), it starts as a copy of that file: the articles of its sources in `keep` stay as they
-    were (rows and analysis), every other article is dropped, and the `parsed` ones are added. `order` lists
-    every article's source in index order (default: `keep`, then `parsed`). A reader never sees a
+    were (rows and layout), every other article is dropped, and the `parsed` ones are added. `order` lists
+    every article's source in index order (default: `keep`, then `parsed`); kept articles must stay in their
+    previous order (`indexed_sources`). A reader never sees a
     half-written index, and a failure (an error raised by `parsed` too: it may be a generator that parses as
     it goes) leaves the previous file as it was. Returns the index's counts
     (passages, quotes, speakers).
@@ -134,25 +134,25 @@ def write_index(
             added: dict[str, ArticleAnalysis] = {}
             for p in parsed:
                 analysed = analyse_article(p.article, p.passages, p.speakers, table)
-                _insert_article(db, p, hashes.get(p.article.source, ""), analysed)
+                _insert_article(db, p, hashes.get(p.article.source, ""))
                 if streaming:
                     combiner.add(analysed)  # a full build streams: nothing of an article is held after this
                 else:
                     added[p.article.source] = analysed
-            sources = list(order) if order is not None else [*keep, *added]
-            numbered = {a.source: n for n, a in enumerate(old.articles)} if old is not None else {}
-            plan = [added[src] if src in added else numbered[src] for src in sources] if not streaming else []
-            kept_order = [x for x in plan if isinstance(x, int)]
-            if old is not None and old.words is not None and kept_order == sorted(kept_order):
-                layout = splice(old, plan, table)  # an incremental build: the old layout, spliced
-                rowids = _spliced_rowids(db.conn, old, old_rowids, plan)
-            else:
-                if not streaming:
-                    ids = dict(db.conn.execute("SELECT source, id FROM articles"))
-                    for source in sources:
-                        combiner.add(added[source] if source in added else _read_analysis(db.conn, ids[source]))
+            if old is None:
+                for source in order or []:
+                    combiner.add(added[source])
                 layout = combiner.finish()
                 rowids = _passage_rowids(db.conn, layout)
+            else:
+                numbered = {a.source: n for n, a in enumerate(old.articles)}
+                sources = list(order) if order is not None else [*keep, *added]
+                plan = [added[src] if src in added else numbered[src] for src in sources]
+                kept_order = [x for x in plan if isinstance(x, int)]
+                if kept_order != sorted(kept_order) or old.words is None:
+                    raise StoreError(f"{db_path}: the kept articles changed order; build with --full")
+                layout = splice(old, plan, table)  # an incremental build: the old layout, spliced
+                rowids = _spliced_rowids(db.conn, old, old_rowids, plan)
             _write_layout(db, layout, table, rowids)
             counts = {
                 "passages": layout.size,
@@ -207,11 +207,19 @@ _DROP_SPEAKERS = (
     "DELETE FROM speakers WHERE article_id IN "
     "(SELECT id FROM articles WHERE source NOT IN (SELECT value FROM json_each(?)))"
 )
-_DROP_ANALYSES = (
-    "DELETE FROM analysis WHERE article_id IN "
-    "(SELECT id FROM articles WHERE source NOT IN (SELECT value FROM json_each(?)))"
-)
 _DROP_ARTICLES = "DELETE FROM articles WHERE source NOT IN (SELECT value FROM json_each(?))"
+
+
+def indexed_sources(db_path: Path) -> list[str]:
+    """The source files of an index's articles, in index order."""
+    conn = _open(db_path)
+    try:
+        row = conn.execute("SELECT data FROM layout WHERE name = 'sources'").fetchone()
+    except sqlite3.DatabaseError as exc:
+        raise _unreadable(db_path, exc) from exc
+    finally:
+        conn.close()
+    return row[0].decode().split("\n") if row and row[0] else []
 
 
 def article_sources(db_path: Path) -> dict[str, str]:
@@ -230,51 +238,7 @@ def _drop_articles(db: sqlite_utils.Database, keep: Sequence[str]) -> None:
     kept = (json.dumps(list(keep)),)
     db.conn.execute(_DROP_PASSAGES, kept)
     db.conn.execute(_DROP_SPEAKERS, kept)
-    db.conn.execute(_DROP_ANALYSES, kept)
     db.conn.execute(_DROP_ARTICLES, kept)
-
-
-_ARRAYS = ("numbers", "tokens", "token_counts", "post_terms", "post_tf", "post_counts", "flags")
-_ANALYSIS = (
-    "SELECT a.id, a.title, a.date, a.tags, a.source, x.text, x.profiles, x.numbers, x.tokens, x.token_counts, "
-    "x.post_terms, x.post_tf, x.post_counts, x.flags FROM articles a JOIN analysis x ON x.article_id = a.id "
-    "WHERE a.id = ?"
-)
-
-
-def _analysis_row(a: ArticleAnalysis) -> dict[str, Any]:
-    text = {
-        "said_by": list(a.said_by),
-        "words": a.words,
-        "stems": a.stems,
-        "speaker_lines": list(a.speaker_lines),
-        "speakers": [[sp.name, list(sp.roles), list(sp.aliases)] for sp in a.speakers],
-    }
-    row: dict[str, Any] = {"article_id": a.article.id, "text": json.dumps(text, ensure_ascii=False)}
-    for name in _ARRAYS:
-        row[name] = _little(getattr(a, name)).tobytes()
-    row["profiles"] = a.profiles
-    return row
-
-
-def _read_analysis(conn: sqlite3.Connection, article_id: str) -> ArticleAnalysis:
-    """The stored analysis of one article."""
-    row = conn.execute(_ANALYSIS, (article_id,)).fetchone()
-    article = Article(id=row[0], title=row[1], date=row[2], tags=tuple(json.loads(row[3] or "[]")),
-                      source=row[4] or "")  # fmt: skip
-    text = json.loads(row[5])
-    dtypes = {"numbers": "<i4", "flags": "u1"}
-    arrays = {n: np.frombuffer(row[7 + i], dtype=dtypes.get(n, "<i4")) for i, n in enumerate(_ARRAYS)}
-    return ArticleAnalysis(
-        article=article,
-        speakers=tuple(Speaker(article.id, n, tuple(r), tuple(al)) for n, r, al in text["speakers"]),
-        said_by=tuple(text["said_by"]),
-        words=text["words"],
-        stems=text["stems"],
-        speaker_lines=tuple(text["speaker_lines"]),
-        profiles=row[6],
-        **arrays,
-    )
 
 
 def _spliced_rowids(
@@ -330,6 +294,7 @@ def _write_layout(db: sqlite_utils.Database, layout: Layout, table: TermTable, r
         "lengths": layout.lengths, "word_counts": layout.word_counts,
         **{f"word_ids_{source}": ids for source, ids in layout.word_ids.items()},
     }  # fmt: skip
+    texts["sources"] = "\n".join(a.source for a in layout.articles)
     if layout.words is not None:
         texts["words"] = "\n".join(layout.words.words)
         texts["word_stems"] = "\n".join(layout.words.stems)
@@ -418,18 +383,12 @@ def _create_schema(db: sqlite_utils.Database) -> None:
         foreign_keys=[("article_id", "articles", "id")],
     )
     _table(db, "meta").create({"key": str, "value": str}, pk="key")
-    blobs = {name: bytes for name in _ARRAYS}
-    _table(db, "analysis").create(
-        {"article_id": str, "text": str, **blobs, "profiles": bytes},
-        pk="article_id",
-        foreign_keys=[("article_id", "articles", "id")],
-    )
     _table(db, "layout").create({"name": str, "dtype": str, "data": bytes}, pk="name")
     _table(db, "passages").create_index(["article_id", "number"], unique=True)
     _table(db, "speakers").create_index(["article_id", "name"], unique=True)
 
 
-def _insert_article(db: sqlite_utils.Database, parsed: ParsedArticle, sha256: str, analysed: ArticleAnalysis) -> None:
+def _insert_article(db: sqlite_utils.Database, parsed: ParsedArticle, sha256: str) -> None:
     a = parsed.article
     _table(db, "articles").insert(
         {"id": a.id, "title": a.title, "date": a.date, "tags": json.dumps(list(a.tags)), "source": a.source,
@@ -453,7 +412,6 @@ def _insert_article(db: sqlite_utils.Database, parsed: ParsedArticle, sha256: st
          "aliases": json.dumps(list(s.aliases))}
         for s in parsed.speakers
     )  # fmt: skip
-    _table(db, "analysis").insert(_analysis_row(analysed))
 
 
 def read_meta(db_path: Path) -> dict[str, str]:

@@ -139,6 +139,17 @@ def test_an_index_of_other_analysis_code_is_rebuilt_in_full(folder: Path, tmp_pa
     assert [stale.answer(q) for q in QUESTIONS] == [Engine.from_db(fresh, remember=0).answer(q) for q in QUESTIONS]
 
 
+def test_paths_given_in_another_order_rebuild_in_full(folder: Path, tmp_path: Path) -> None:
+    db = tmp_path / "index.db"
+    files = sorted(folder.glob("*.txt"))
+    build(files, db)
+    stats = build(files[::-1], db)  # the same files, the articles in another order: nothing can be spliced
+    assert stats.parsed == len(files)
+    full = tmp_path / "full.db"
+    build(files[::-1], full, full=True)
+    assert_same_index(db, full)
+
+
 def test_a_reused_article_id_is_refused_naming_both_files(folder: Path, tmp_path: Path) -> None:
     db = tmp_path / "index.db"
     build([folder], db)

@@ -49,7 +49,7 @@ def articles_dir(tmp_path: Path) -> Path:
 def test_build_creates_tables_with_keys(db_path: Path) -> None:
     build(ARTICLES, db_path)
     db = sqlite_utils.Database(db_path)
-    assert set(db.table_names()) == {"articles", "passages", "speakers", "meta", "analysis", "layout"}
+    assert set(db.table_names()) == {"articles", "passages", "speakers", "meta", "layout"}
     assert db.table("articles").pks == ["id"]
     assert db.table("passages").pks == ["id"]
     assert db.table("meta").pks == ["key"]
