@@ -36,6 +36,7 @@ CANDIDATES = 2000  # in a large archive, BM25 keeps only its best passages befor
 EVIDENCE_DEPTH = 30  # how many passages a check for a body's words reads, in tens
 REMEMBERED_ANSWERS = 1024
 TERM_CACHE = 4096  # terms whose articles are remembered (a long-running bot must not grow without bound)
+SMALL_SET = 1024  # articles in a remembered set of articles at most
 
 
 K = TypeVar("K", bound=Hashable)
@@ -159,7 +160,9 @@ class Engine:
         """The ids of the articles whose passages use a term (remembered: the index does not change)."""
         found = self._article_sets.get(term)
         if found is None:
-            found = self._article_sets.put(term, {self._article_ids[n] for n in self._article_numbers(term).tolist()})
+            found = {self._article_ids[n] for n in self._article_numbers(term).tolist()}
+            if len(found) <= SMALL_SET:  # a common word's set (half a megabyte at 10,000 articles) is not kept
+                self._article_sets.put(term, found)
         return found
 
     def _article_numbers(self, term: str) -> np.ndarray:

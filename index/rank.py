@@ -41,7 +41,7 @@ from rank_bm25 import BM25Okapi
 K1 = 1.2
 B = 0.3
 SMALL = 384  # postings per query up to which plain Python beats NumPy's per-call overhead
-_BLOCK = 1 << 22  # postings sorted at a time when grouping them by term
+_BLOCK = 1 << 20  # postings sorted at a time when grouping them by term (about 40 MB of temporaries)
 
 
 class _LuceneBM25(BM25Okapi):  # type: ignore[misc]

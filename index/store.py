@@ -271,6 +271,9 @@ def _passage_rowids(conn: sqlite3.Connection, layout: Layout) -> np.ndarray:
     return rowids
 
 
+_INSERT_LAYOUT = "INSERT INTO layout (name, dtype, data) VALUES (?, ?, ?)"
+
+
 def _write_layout(db: sqlite_utils.Database, layout: Layout, table: TermTable, rowids: np.ndarray) -> None:
     p = layout.postings
     texts: dict[str, str] = {
@@ -299,10 +302,12 @@ def _write_layout(db: sqlite_utils.Database, layout: Layout, table: TermTable, r
         texts["words"] = "\n".join(layout.words.words)
         texts["word_stems"] = "\n".join(layout.words.stems)
     db.conn.execute("DELETE FROM layout")
-    rows: list[tuple[str, str, bytes]] = [(k, "text", v.encode()) for k, v in texts.items()]
-    rows += [(k, _little(v).dtype.str, _little(v).tobytes()) for k, v in arrays.items()]
-    rows.append(("profiles", "bytes", layout.profiles))
-    db.conn.executemany("INSERT INTO layout (name, dtype, data) VALUES (?, ?, ?)", rows)
+    for k, v in texts.items():
+        db.conn.execute(_INSERT_LAYOUT, (k, "text", v.encode()))
+    for k, a in arrays.items():  # one at a time, and without a copy: the arrays are most of a build's memory
+        little = np.ascontiguousarray(_little(a))
+        db.conn.execute(_INSERT_LAYOUT, (k, little.dtype.str, little.data.cast("B")))
+    db.conn.execute(_INSERT_LAYOUT, ("profiles", "bytes", layout.profiles))
 
 
 _OPENED = (
