@@ -63,6 +63,9 @@ def fingerprint() -> str:
     return h.hexdigest()[:32]
 
 
+fingerprint()  # now, not when a build ends: a file edited meanwhile must not be taken for the code that ran
+
+
 class TermTable:
     """Term ids: a list and its inverse, only ever extended."""
 

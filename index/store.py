@@ -12,6 +12,7 @@ from __future__ import annotations
 import glob
 import json
 import logging
+import operator
 import os
 import shutil
 import sqlite3
@@ -515,6 +516,7 @@ def _layout_of(stored: dict[str, bytes], typed: dict[str, str]) -> tuple[Layout,
     return layout, array("rowids")
 
 
+_PASSAGE_AT = "SELECT article_id, number, kind, text, speaker, lead_in, list_number FROM passages WHERE rowid = ?"
 _PASSAGES_AT = (
     "SELECT rowid, article_id, number, kind, text, speaker, lead_in, list_number FROM passages "
     "WHERE rowid IN (SELECT value FROM json_each(?))"
@@ -535,16 +537,17 @@ class StoredPassages(Sequence[Passage]):
     a new file over the path, and this one keeps reading the old file until the engine is dropped.
     """
 
-    CACHED = 8192
+    CACHED = 16384
 
     def __init__(self, db_path: Path, rowids: np.ndarray) -> None:
         self._rowids = rowids
+        self._size = len(rowids)
         self._conn = _open(db_path, threads=True)
         self._lock = threading.Lock()
         self._cache: dict[int, Passage] = {}
 
     def __len__(self) -> int:
-        return len(self._rowids)
+        return self._size
 
     @overload
     def __getitem__(self, i: int) -> Passage: ...
@@ -553,20 +556,34 @@ class StoredPassages(Sequence[Passage]):
     def __getitem__(self, i: slice) -> list[Passage]: ...
 
     def __getitem__(self, i: int | slice) -> Passage | list[Passage]:
+        # The engine asks for a hundred passages per question, mostly the same ones again: a hit costs a dict get.
+        if type(i) is int:
+            found = self._cache.get(i)
+            if found is not None:
+                return found
         if isinstance(i, slice):
-            return self._many(range(len(self))[i])
+            return self._many(range(self._size)[i])
+        i = operator.index(i)
         if i < 0:
-            i += len(self)
-        if not 0 <= i < len(self):
+            i += self._size
+        if not 0 <= i < self._size:
             raise IndexError(i)
         found = self._cache.get(i)
         if found is None:
-            found = self._many(range(i, i + 1))[0]
+            with self._lock:
+                row = self._conn.execute(_PASSAGE_AT, (int(self._rowids[i]),)).fetchone()
+            found = Passage(*row)
+            self._keep({i: found})
         return found
 
+    def _keep(self, passages: dict[int, Passage]) -> None:
+        if len(self._cache) > self.CACHED:
+            self._cache.clear()  # plain and bounded: a question reads tens of passages
+        self._cache.update(passages)
+
     def __iter__(self) -> Iterator[Passage]:
-        for start in range(0, len(self), 2048):
-            yield from self._many(range(start, min(start + 2048, len(self))), keep=False)
+        for start in range(0, self._size, 2048):
+            yield from self._many(range(start, min(start + 2048, self._size)), keep=False)
 
     def _many(self, at: range, *, keep: bool = True) -> list[Passage]:
         """The passages at some positions, read in one query."""
@@ -577,9 +594,7 @@ class StoredPassages(Sequence[Passage]):
             rows = {r[0]: r[1:] for r in self._conn.execute(_PASSAGES_AT, (json.dumps(wanted),))}
         out = [Passage(*rows[rowid]) for rowid in wanted]
         if keep:
-            if len(self._cache) > self.CACHED:
-                self._cache.clear()  # plain and bounded: a question reads tens of passages
-            self._cache.update(zip(at, out, strict=True))
+            self._keep(dict(zip(at, out, strict=True)))
         return out
 
 
