@@ -39,15 +39,18 @@ def ensure_archive(size: str) -> None:
     """Generate a synthetic archive once; a marker file records what was generated."""
     if size == "bundled":
         return
+    from bench.common import questions_for
     from bench.generate import SEED, write_archive
 
     folder = archive(size)
     marker = folder / f".generated-{SIZES[size]}-seed{SEED}"
     if marker.exists():
+        questions_for(size, 1)  # generated here once, not in a measuring process
         return
     print(f"generating {SIZES[size]} articles into {folder} ...", flush=True)
     write_archive(folder, SIZES[size], SEED)
     marker.touch()
+    questions_for(size, 1)
 
 
 def verdict(ok: bool) -> str:
