@@ -1,15 +1,17 @@
 """What the answering step derives from the text, computed once per article at build time.
 
 A start or a live reload must not re-tokenise, re-stem and re-scan every passage: each article is analysed
-once (`analyse_article`: its passages' index terms as ids, their BM25 postings, which passages give a reason or
-look ahead, the surface words typo correction looks up, its speakers' profiles), the store keeps that per
-article, and `combine` joins the articles of an index, in order, into the flat arrays the engine reads
-(`Layout`). An incremental build re-analyses only new or changed articles and combines again.
+once (`analyse_article`: its passages' index terms as ids, their BM25 postings, which passages give a reason,
+look ahead or quote someone, the surface words typo correction looks up, its speakers' profiles), and the
+articles of an index are joined, in order, into the flat arrays the engine reads and the store writes
+(`Layout`): by a `Combiner` that a full build streams articles through, or by `splice`, which an incremental
+build uses to drop, keep and insert articles in the previous layout without analysing the kept ones again.
 
-Term ids come from a `TermTable` that only grows: an incremental build extends the table of the index it
-starts from, so the stored analyses of unchanged articles keep their meaning. Ids carry no order the
+Term and surface-word ids come from tables that only grow (`TermTable`, `WordTable`): an incremental build
+extends those of the index it starts from, so the kept arrays keep their meaning. Ids carry no order the
 answers depend on (a term's postings are in document order whatever its id; the vocabulary is looked up,
-never iterated), so an incremental build answers exactly as a full one.
+never iterated; the surface words are ordered by first use), so an incremental build answers exactly as a
+full one.
 
 Stored analyses are only as good as the code that made them: `fingerprint()` hashes the modules whose
 output they hold, and an index whose fingerprint differs is analysed afresh from its rows (slow, but right).
@@ -123,7 +125,7 @@ def passage_terms(p: Passage, text_words: list[str] | None = None) -> list[str]:
 
 @dataclass(frozen=True)
 class ArticleAnalysis:
-    """One article analysed: what the store keeps per article and an incremental build reuses."""
+    """One article analysed: what a build adds to the layout for it."""
 
     article: Article
     speakers: tuple[Speaker, ...]
@@ -210,7 +212,7 @@ class Layout:
     postings: Postings
     surface: dict[str, str]  # folded word -> stem, in the order first met
     speaker_names: str  # one line per speaker: the name's folded words
-    profiles: bytes  # every speaker's profile, pickled once (equal values shared: a tenth of the loading time)
+    profiles: tuple[bytes, ...]  # every speaker's profile, pickled PROFILES_PER_CHUNK at a time (see pickle_profiles)
     # What only a build reads (an incremental build splices them; opening an index skips them):
     lengths: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int32))  # terms per passage (BM25)
     words: WordTable | None = None  # every surface word an article of this lineage used, with its stem
@@ -297,7 +299,7 @@ class Combiner:
             postings=postings,
             surface=self.words.surface([word_ids[source] for source in WORD_SOURCES]),
             speaker_names="\n".join(self._lines),
-            profiles=pickle.dumps(self._profiles, protocol=pickle.HIGHEST_PROTOCOL),
+            profiles=pickle_profiles(self._profiles),
             lengths=lengths.astype(np.int32),
             words=self.words,
             word_ids=word_ids,
@@ -382,7 +384,7 @@ def splice(old: Layout, plan: Sequence[int | ArticleAnalysis], table: TermTable)
     for a in old.articles:
         speaker_first.append(speaker_first[-1] + by_article.get(a.id, 0))
     lines = old.speaker_names.split("\n") if old.speakers else []
-    profiles = load_profiles(old.profiles)
+    profiles = load_profile_chunks(old.profiles)
     speakers: list[Speaker] = []
     new_lines: list[str] = []
     new_profiles: list[SpeakerProfile] = []
@@ -429,7 +431,7 @@ def splice(old: Layout, plan: Sequence[int | ArticleAnalysis], table: TermTable)
         postings=postings,
         surface=words.surface([joined[source] for source in WORD_SOURCES]),
         speaker_names="\n".join(new_lines),
-        profiles=pickle.dumps(new_profiles, protocol=pickle.HIGHEST_PROTOCOL),
+        profiles=pickle_profiles(new_profiles),
         lengths=lengths.astype(np.int32),
         words=words,
         word_ids=joined,
@@ -472,6 +474,25 @@ class _Profiles(pickle.Unpickler):
         if (module, name) in (("builtins", "frozenset"), ("builtins", "set")):
             return frozenset if name == "frozenset" else set
         raise pickle.UnpicklingError(f"unexpected {module}.{name} in stored profiles")
+
+
+PROFILES_PER_CHUNK = 500  # about 5 ms to read back: a live reload's worker thread never holds the GIL for long
+
+
+def pickle_profiles(profiles: list[SpeakerProfile]) -> tuple[bytes, ...]:
+    """Pickle profiles in chunks (equal values within a chunk written once: a tenth of the reading time)."""
+    return tuple(
+        pickle.dumps(profiles[i : i + PROFILES_PER_CHUNK], protocol=pickle.HIGHEST_PROTOCOL)
+        for i in range(0, len(profiles), PROFILES_PER_CHUNK)
+    )
+
+
+def load_profile_chunks(chunks: Iterable[bytes]) -> list[SpeakerProfile]:
+    """Read back the chunks of `pickle_profiles`, in order."""
+    out: list[SpeakerProfile] = []
+    for chunk in chunks:  # one short C call each: an answering thread gets the GIL between them
+        out += load_profiles(chunk)
+    return out
 
 
 def load_profiles(pickled: bytes) -> list[SpeakerProfile]:

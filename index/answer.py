@@ -19,7 +19,7 @@ from typing import Generic, TypeVar
 import numpy as np
 
 from index import features, lexicon, present
-from index.analysis import AHEAD, CAUSES, QUOTE, Layout, analyse, load_profiles
+from index.analysis import AHEAD, CAUSES, QUOTE, Layout, analyse, load_profile_chunks
 from index.decide import Model
 from index.evidence import CAUSAL, counts_the_noun
 from index.lexicon import synonyms
@@ -137,7 +137,7 @@ class Engine:
             self._has_phrase,
             self._articles_with,
             self._speaker_passages_with,
-            profiles=load_profiles(layout.profiles),
+            profiles=load_profile_chunks(layout.profiles),
         )
         # Who says each passage: a number per passage into (article id, speaker name) pairs.
         self._said_by = layout.said_by

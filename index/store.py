@@ -10,6 +10,7 @@ build splices. Opening reads the layout, not the rows: passages are read by rowi
 from __future__ import annotations
 
 import glob
+import itertools
 import json
 import logging
 import operator
@@ -23,7 +24,7 @@ import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, overload
+from typing import TYPE_CHECKING, Any, overload
 
 import numpy as np
 
@@ -282,14 +283,10 @@ def _write_layout(db: sqlite_utils.Database, layout: Layout, table: TermTable, r
         "surface_words": "\n".join(layout.surface),
         "surface_stems": "\n".join(layout.surface.values()),
         "speaker_names": layout.speaker_names,
-        "json": json.dumps(
-            {
-                "articles": [[a.id, a.title, a.date, list(a.tags), a.source] for a in layout.articles],
-                "speakers": [[sp.article_id, sp.name, list(sp.roles), list(sp.aliases)] for sp in layout.speakers],
-                "voices": [list(v) for v in layout.voices],
-            },
-            ensure_ascii=False,
-        ),
+        # JSON lines of at most _ROWS items each: read back one short C call at a time (see _json_lines).
+        "articles": _json_lines([[a.id, a.title, a.date, list(a.tags), a.source] for a in layout.articles]),
+        "speakers": _json_lines([[sp.article_id, sp.name, list(sp.roles), list(sp.aliases)] for sp in layout.speakers]),
+        "voices": _json_lines([list(v) for v in layout.voices]),
     }
     arrays: dict[str, np.ndarray] = {
         "article_first": layout.article_first, "numbers": layout.numbers, "tokens": layout.tokens,
@@ -308,17 +305,37 @@ def _write_layout(db: sqlite_utils.Database, layout: Layout, table: TermTable, r
     for k, a in arrays.items():  # one at a time, and without a copy: the arrays are most of a build's memory
         little = np.ascontiguousarray(_little(a))
         db.conn.execute(_INSERT_LAYOUT, (k, little.dtype.str, little.data.cast("B")))
-    db.conn.execute(_INSERT_LAYOUT, ("profiles", "bytes", layout.profiles))
+    db.conn.execute(_INSERT_LAYOUT, ("profiles", "bytes", b"".join(layout.profiles)))
+    bounds = np.concatenate([[0], np.cumsum([len(c) for c in layout.profiles])]).astype("<i8")
+    db.conn.execute(_INSERT_LAYOUT, ("profile_offsets", bounds.dtype.str, bounds.tobytes()))
 
 
 _OPENED = (
-    "terms", "surface_words", "surface_stems", "speaker_names", "json", "profiles", "article_first", "numbers",
+    "terms", "surface_words", "surface_stems", "speaker_names", "articles", "speakers", "voices", "profiles",
+    "profile_offsets", "article_first", "numbers",
     "tokens", "token_offsets", "flags", "said_by", "rowids", "offsets", "docs", "tf", "idf", "norm",
 )  # fmt: skip
 
 
 def _layout_types(conn: sqlite3.Connection) -> dict[str, str]:
     return {name: dtype for name, dtype in conn.execute("SELECT name, dtype FROM layout")}
+
+
+_ROWS = 1000  # items per JSON line
+
+
+def _json_lines(items: list[Any]) -> str:
+    """Items as JSON lines of at most _ROWS each."""
+    return "\n".join(json.dumps(items[i : i + _ROWS], ensure_ascii=False) for i in range(0, len(items), _ROWS))
+
+
+def _from_json_lines(text: str) -> list[Any]:
+    """The items of `_json_lines`: a short C call per line, so a live reload's worker thread leaves answering
+    threads the GIL between lines."""
+    out: list[Any] = []
+    for line in text.split("\n") if text else ():
+        out += json.loads(line)
+    return out
 
 
 def _little(array: np.ndarray) -> np.ndarray:
@@ -484,9 +501,18 @@ def _layout_of(stored: dict[str, bytes], typed: dict[str, str]) -> tuple[Layout,
         text = stored[name].decode()
         return text.split("\n") if text else []
 
-    data = json.loads(stored["json"])
-    articles = tuple(Article(i, t, d, tuple(tags), src) for i, t, d, tags, src in data["articles"])
-    speakers = tuple(Speaker(a, n, tuple(r), tuple(al)) for a, n, r, al in data["speakers"])
+    articles = tuple(
+        Article(i, t, d, tuple(tags), src) for i, t, d, tags, src in _from_json_lines(stored["articles"].decode())
+    )
+    speakers = tuple(
+        Speaker(a, n, tuple(r), tuple(al)) for a, n, r, al in _from_json_lines(stored["speakers"].decode())
+    )
+    bounds = array("profile_offsets").tolist()
+    blob = stored["profiles"]
+    surface: dict[str, str] = {}
+    words, stems = lines("surface_words"), lines("surface_stems")
+    for i in range(0, len(words), 20_000):  # in steps, for the same reason as _from_json_lines
+        surface.update(zip(words[i : i + 20_000], stems[i : i + 20_000], strict=True))
     postings = Postings(lines("terms"), array("offsets"), array("docs"), array("tf"), array("idf"), array("norm"))
     layout = Layout(
         articles=articles,
@@ -497,11 +523,11 @@ def _layout_of(stored: dict[str, bytes], typed: dict[str, str]) -> tuple[Layout,
         token_offsets=array("token_offsets"),
         flags=array("flags"),
         said_by=array("said_by"),
-        voices=tuple((a, n) for a, n in data["voices"]),
+        voices=tuple((a, n) for a, n in _from_json_lines(stored["voices"].decode())),
         postings=postings,
-        surface=dict(zip(lines("surface_words"), lines("surface_stems"), strict=True)),
+        surface=surface,
         speaker_names=stored["speaker_names"].decode(),
-        profiles=stored["profiles"],
+        profiles=tuple(blob[a:b] for a, b in itertools.pairwise(bounds)),
     )
     if "words" in stored:  # a build reads these; an engine does not
         layout = replace(

@@ -12,7 +12,7 @@ import pytest
 
 from index import build as build_module
 from index.__main__ import BuildProgress
-from index.analysis import load_profiles
+from index.analysis import load_profile_chunks
 from index.answer import Engine
 from index.build import build
 from index.models import ParsedArticle
@@ -66,7 +66,7 @@ def assert_same_index(a: Path, b: Path) -> None:
     assert [la.postings.terms[t] for t in la.tokens] == [lb.postings.terms[t] for t in lb.tokens]
     assert (la.token_offsets == lb.token_offsets).all() and (la.flags == lb.flags).all()
     assert la.voices == lb.voices and la.speaker_names == lb.speaker_names
-    assert load_profiles(la.profiles) == load_profiles(lb.profiles)
+    assert load_profile_chunks(la.profiles) == load_profile_chunks(lb.profiles)
     assert np.array_equal(la.postings.norm, lb.postings.norm)
     assert postings_by_term(a) == postings_by_term(b)
     ea, eb = Engine.from_db(a, remember=0), Engine.from_db(b, remember=0)
