@@ -1,9 +1,10 @@
 """Engine benchmarks, one measurement per fresh process (so peak RSS is that step's own).
 
-    python -m bench.engine build SIZE            # index build time and peak RSS
+    python -m bench.engine build SIZE            # index build time and peak RSS (a full build)
+    python -m bench.engine add SIZE              # one article added to a copy of the built index (incremental)
     python -m bench.engine answer SIZE [--questions N] [--budget SECONDS]
 
-`answer` loads the engine (timed; its cache of recent answers off, so every question is computed), then answers
+`answer` opens the engine (timed; its cache of recent answers off, so every question is computed), then answers
 questions one at a time: questions/s, p50 and p99 latency of Engine.answer, and where the time goes (question
 analysis, ranking, the rest).
 """
@@ -13,14 +14,14 @@ from __future__ import annotations
 import argparse
 import time
 
-from bench.common import archive, emit, index_db, peak_rss_mb, percentile, questions_for
+from bench.common import BUNDLED, OUT, archive, emit, index_db, peak_rss_mb, percentile, questions_for
 
 
 def build(size: str) -> None:
     from index.build import build as build_index
 
     started = time.perf_counter()
-    stats = build_index([archive(size)], index_db(size))
+    stats = build_index([archive(size)], index_db(size), full=True)
     emit(
         {
             "size": size,
@@ -36,13 +37,10 @@ def build(size: str) -> None:
 def answer(size: str, count: int, budget: float) -> None:
     started = time.perf_counter()
     from index.answer import CANDIDATES, Engine
-    from index.store import load_corpus
 
     imported = time.perf_counter()
-    corpus = load_corpus(index_db(size))
-    loaded = time.perf_counter()
-    engine = Engine(corpus, remember=0)  # every question computed: no answer is reused
-    ready = time.perf_counter()
+    engine = Engine.from_db(index_db(size), remember=0)  # every question computed: no answer is reused
+    loaded = ready = time.perf_counter()
     rss_loaded = peak_rss_mb()
     questions = questions_for(size, count)
     for q in questions[:5]:
@@ -95,15 +93,37 @@ def answer(size: str, count: int, budget: float) -> None:
     )
 
 
+def add(size: str) -> None:
+    """Add one article to a copy of the index: the incremental build a news bot runs every day."""
+    import shutil
+
+    from index.build import build as build_index
+
+    copy = OUT / f"add-{size}.db"
+    extra = OUT / "added" / "9999-12-31-added-article.txt"
+    extra.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy(BUNDLED / "2026-01-22-davos-peace-talks.txt", extra)
+    shutil.copy(index_db(size), copy)
+    paths = [archive(size), extra]
+    started = time.perf_counter()
+    stats = build_index(paths, copy)
+    seconds = time.perf_counter() - started
+    copy.unlink()
+    emit({"size": size, "add_s": seconds, "parsed": stats.parsed, "articles": stats.articles,
+          "peak_rss_mb": peak_rss_mb()})  # fmt: skip
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("step", choices=("build", "answer"))
+    parser.add_argument("step", choices=("build", "add", "answer"))
     parser.add_argument("size")
     parser.add_argument("--questions", type=int, default=1000)
     parser.add_argument("--budget", type=float, default=60.0, help="stop answering after this many seconds")
     args = parser.parse_args()
     if args.step == "build":
         build(args.size)
+    elif args.step == "add":
+        add(args.size)
     else:
         answer(args.size, args.questions, args.budget)
 

@@ -46,7 +46,8 @@ def _answers(engine: Engine, question: str) -> bool:
 
 
 def _quoted(engine: Engine) -> list[Speaker]:
-    spoken = {p.speaker for p in engine.passages if p.kind == "quote"}
+    # From the index's lookups, not by reading every passage: an archive has hundreds of thousands (issue 12).
+    spoken = {engine.speaker_of(i) for i in engine.quote_numbers()}
     return [s for s in engine.speakers if s.name in spoken]
 
 
@@ -89,11 +90,12 @@ def question_from_lead_in(lead_in: str) -> str | None:
 
 
 def _who_said_questions(engine: Engine) -> Iterator[str]:
-    quotes: list[Passage] = [p for p in engine.passages if p.kind == "quote" and p.speaker]
+    numbers = engine.quote_numbers()
     # Prefer a speaker other than the first one, who already has a "What did X say?" example.
     first = _quoted(engine)[:1]
-    quotes.sort(key=lambda p: bool(first) and p.speaker == first[0].name)
-    for p in quotes:
+    numbers.sort(key=lambda i: bool(first) and engine.speaker_of(i) == first[0].name)
+    for i in numbers:
+        p: Passage = engine.passages[i]
         sentence = re.split(r"(?<=[.!?])\s+", p.text.strip())[-1]
         ws = sentence.rstrip('.!?”"').split()
         ws = ws[:6]

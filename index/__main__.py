@@ -6,6 +6,9 @@ import argparse
 import os
 import sys
 from pathlib import Path
+from typing import Never
+
+from tqdm import tqdm
 
 from index.answer import Engine
 from index.build import DEFAULT_ARTICLES, DEFAULT_DB, build
@@ -31,6 +34,7 @@ def main(argv: list[str] | None = None) -> int:
     b = sub.add_parser("build", help="rebuild the index from .txt article files or folders")
     b.add_argument("paths", nargs="*", type=Path, help=f"files or folders (default: {DEFAULT_ARTICLES})")
     b.add_argument("--db", type=Path, default=None, help="index file to write (default: $INDEX_DB or data/index.db)")
+    b.add_argument("--full", action="store_true", help="parse every file again, not only new or changed ones")
     s = sub.add_parser("search", help="show the ranked passages and the answer for a question")
     s.add_argument("question")
     s.add_argument("--db", type=Path, default=None)
@@ -39,9 +43,12 @@ def main(argv: list[str] | None = None) -> int:
     db = args.db or default_db()
     try:
         if args.command == "build":
-            stats = build(args.paths or [DEFAULT_ARTICLES], db)
+            with BuildProgress() as progress:
+                stats = build(args.paths or [DEFAULT_ARTICLES], db, full=args.full, progress=progress)
+            changes = f"{stats.parsed} parsed, {stats.articles - stats.parsed} unchanged"
+            changes += f", {stats.removed} removed" if stats.removed else ""
             print(
-                f"Indexed {stats.articles} article(s): {stats.passages} passages, {stats.quotes} quotes, "
+                f"Indexed {stats.articles} article(s) ({changes}): {stats.passages} passages, {stats.quotes} quotes, "
                 f"{stats.speakers} speakers in {stats.seconds:.2f}s -> {db}"
             )
             return 0
@@ -50,6 +57,35 @@ def main(argv: list[str] | None = None) -> int:
     except (ArticleError, StoreError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
+
+
+class BuildProgress:
+    """A build's progress on the terminal (tqdm, on stderr): files parsed, then analysed, passages, time left.
+
+    Shown only when the build lasts more than a second and stderr is a terminal; never in CI or when piped.
+    """
+
+    def __init__(self) -> None:
+        self._bars: dict[str, tqdm[Never]] = {}
+        self._quiet = not sys.stderr.isatty() or bool(os.environ.get("CI"))
+
+    def __enter__(self) -> BuildProgress:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        for bar in self._bars.values():
+            bar.close()
+
+    def __call__(self, step: str, done: int, total: int, passages: int) -> None:
+        if self._quiet:
+            return
+        if step not in self._bars:
+            self._bars[step] = tqdm(
+                desc=step, total=total, unit=" files", delay=1.0, file=sys.stderr, leave=False, mininterval=0.25
+            )
+        bar = self._bars[step]
+        bar.set_postfix_str(f"{passages:,} passages", refresh=False)
+        bar.update(done - bar.n)
 
 
 def _search(engine: Engine, question: str, n: int) -> int:

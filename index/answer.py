@@ -7,11 +7,13 @@ shape (index/present.py). The Engine holds what those steps read: passages, the 
 
 from __future__ import annotations
 
+import gc
 import logging
 import re
 import threading
+import weakref
 from collections import OrderedDict
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Generic, TypeVar
@@ -19,14 +21,15 @@ from typing import Generic, TypeVar
 import numpy as np
 
 from index import features, lexicon, present
+from index.analysis import AHEAD, CAUSES, QUOTE, Layout, analyse, load_profile_chunks
 from index.decide import Model
 from index.evidence import CAUSAL, counts_the_noun
-from index.lexicon import FUTURE, synonyms
+from index.lexicon import synonyms
 from index.models import Answer, Article, Passage, Speaker
 from index.question import Analyser, Intent, Query
 from index.rank import Ranker
 from index.retrieve import Candidate, candidates
-from index.store import Corpus, load_corpus
+from index.store import Corpus, open_index
 from index.text import STOP_WORDS, fold, stem, terms, words
 
 logger = logging.getLogger(__name__)
@@ -35,6 +38,7 @@ CANDIDATES = 2000  # in a large archive, BM25 keeps only its best passages befor
 EVIDENCE_DEPTH = 30  # how many passages a check for a body's words reads, in tens
 REMEMBERED_ANSWERS = 1024
 TERM_CACHE = 4096  # terms whose articles are remembered (a long-running bot must not grow without bound)
+SMALL_SET = 1024  # articles in a remembered set of articles at most
 
 
 K = TypeVar("K", bound=Hashable)
@@ -82,9 +86,17 @@ class Engine:
 
     candidate_limit = CANDIDATES
 
-    def __init__(self, corpus: Corpus, *, remember: int = REMEMBERED_ANSWERS, model: Model | None = None) -> None:
+    def __init__(
+        self,
+        corpus: Corpus,
+        *,
+        remember: int = REMEMBERED_ANSWERS,
+        model: Model | None = None,
+        layout: Layout | None = None,
+    ) -> None:
         """`remember`: how many recent answers to keep (0: compute every answer afresh); `model`: the fitted
-        decision (default: index/model.json, read when first needed)."""
+        decision (default: index/model.json, read when first needed); `layout`: the corpus's stored analysis
+        (an opened index gives it; otherwise the corpus is analysed here)."""
         self.corpus = corpus
         self._model = model
         # An answer depends only on the index and the question, so recent ones are kept: a chat turn asks
@@ -93,57 +105,47 @@ class Engine:
         self._answers: Recent[tuple[str, str | None, frozenset[str]], Answer] = Recent(remember)
         self._queries: Recent[str, Query] = Recent(remember)  # "more" asks the same question again
         self._using: Recent[frozenset[str], set[int]] = Recent(8)  # passages by the stems they use
-        self.passages: list[Passage] = list(corpus.passages)
+        if layout is None:
+            layout = analyse(corpus.articles, corpus.passages, corpus.speakers)
+        # Everything below is read from the layout (index/analysis.py): no passage is tokenised here.
+        self.passages: Sequence[Passage] = corpus.passages
         self.articles: dict[str, Article] = {a.id: a for a in corpus.articles}
         self.speakers: list[Speaker] = list(corpus.speakers)
-        self._index = {p.id: i for i, p in enumerate(self.passages)}
         self._article_sets: Recent[str, set[str]] = Recent(TERM_CACHE)  # which articles use a term
-        self._causes = _matching(CAUSAL, [p.text for p in self.passages])  # passages that give a reason
-        self._ahead = _matching(FUTURE, [p.text for p in self.passages])  # passages that look ahead
+        flags = layout.flags
+        self._causes = (flags & CAUSES).astype(bool)  # passages that give a reason
+        self._ahead = (flags & AHEAD).astype(bool)  # passages that look ahead
+        self._quotes = np.flatnonzero(flags & QUOTE)
         self._article_arrays: Recent[str, np.ndarray] = Recent(TERM_CACHE)
-        self._speaker_names = "\n".join(" ".join(words(sp.name)) for sp in self.speakers)
+        self._speaker_names = layout.speaker_names
         self._article_ids = list(self.articles)
         self._article_number = {a: n for n, a in enumerate(self._article_ids)}
-        self._article_no = np.array([self._article_number[p.article_id] for p in self.passages], dtype=np.int32)
+        first = layout.article_first
+        self._first = first
+        self._numbers = layout.numbers
+        sizes = np.diff(first)
+        self._article_no = np.repeat(np.arange(len(sizes), dtype=np.int32), sizes)
         np.unique(self._article_no[:1])  # NumPy imports its masked arrays on first use: not on a user's time
         lexicon.load()
-        # Tokenise each passage once: its index terms, and the surface words typo correction looks up.
-        surface: dict[str, str] = {}
-        docs: list[list[str]] = []
-        for p in self.passages:
-            text_words = words(p.text)
-            docs.append(self._doc_terms(p, text_words))
-            for w in text_words:
-                if w not in surface:
-                    surface[w] = stem(w)
-        extra = [*(sp.name for sp in self.speakers), *(r for sp in self.speakers for r in sp.roles)]
-        extra += [a.title for a in self.articles.values()]
-        extra += list({p.lead_in for p in self.passages if p.lead_in})
-        for w in words(" ".join(extra)):
-            if w not in surface:
-                surface[w] = stem(w)
-        # Each passage's distinct terms, as a tuple: a tenth of the memory of a set, and as quick to search
-        # for the handful of words a question has.
-        self._distinct_terms = [tuple(dict.fromkeys(d)) for d in docs]
-        self._terms = docs
-        self.ranker = Ranker(docs)
-        vocabulary = {t: self.ranker.df(t) for t in self.ranker.idf}
+        self._vocab = layout.postings.terms
+        self._tokens = layout.tokens
+        self._token_offsets = layout.token_offsets.tolist()
+        self._distinct: Recent[int, tuple[str, ...]] = Recent(16384)
+        self.ranker = Ranker.from_postings(layout.postings)
         self.analyser = Analyser(
-            vocabulary, surface, self.speakers, self._has_phrase, self._articles_with, self._speaker_passages_with
+            self.ranker.vocabulary(),
+            layout.surface,
+            self.speakers,
+            *_weakly(self),
+            profiles=load_profile_chunks(layout.profiles),
         )
-        # Each speaker's passages (numbers), by article and name: one person per article.
-        self._spoken: dict[tuple[str, str], list[int]] = {}
-        for i, p in enumerate(self.passages):
-            if p.speaker:
-                self._spoken.setdefault((p.article_id, p.speaker), []).append(i)
-        self._leads = [
-            i for i, p in enumerate(self.passages) if i == 0 or self.passages[i - 1].article_id != p.article_id
-        ]
-        sizes = np.bincount(self._article_no, minlength=len(self._article_ids)) if self.passages else np.zeros(0)
-        first = np.zeros(len(self._article_ids), dtype=np.int64)
-        first[self._article_no[self._leads]] = self._leads
-        at = np.arange(len(self.passages)) - first[self._article_no]
-        self._position = at / np.maximum(sizes[self._article_no] - 1, 1) if self.passages else np.zeros(0)
+        # Who says each passage: a number per passage into (article id, speaker name) pairs.
+        self._said_by = layout.said_by
+        self._voices = layout.voices
+        self._voice = {v: n for n, v in enumerate(layout.voices)}
+        self._leads: list[int] = first[:-1][sizes > 0].tolist()
+        at = np.arange(len(self._article_no)) - first[:-1][self._article_no]
+        self._position = at / np.maximum(sizes[self._article_no] - 1, 1) if len(at) else np.zeros(0)
 
     def _speaker_passages_with(self, speaker: Speaker, stems: set[str]) -> int:
         """How many of a speaker's passages use any of the stems."""
@@ -158,7 +160,9 @@ class Engine:
         """The ids of the articles whose passages use a term (remembered: the index does not change)."""
         found = self._article_sets.get(term)
         if found is None:
-            found = self._article_sets.put(term, {self._article_ids[n] for n in self._article_numbers(term).tolist()})
+            found = {self._article_ids[n] for n in self._article_numbers(term).tolist()}
+            if len(found) <= SMALL_SET:  # a common word's set (half a megabyte at 10,000 articles) is not kept
+                self._article_sets.put(term, found)
         return found
 
     def _article_numbers(self, term: str) -> np.ndarray:
@@ -171,20 +175,26 @@ class Engine:
     @classmethod
     def from_db(cls, db_path: Path | str, *, remember: int = REMEMBERED_ANSWERS) -> Engine:
         """Load an engine from an index file (raises StoreError with the fix)."""
-        return cls(load_corpus(Path(db_path)), remember=remember)
+        # Opening allocates millions of long-lived objects, and the cyclic collector would scan them (and those of
+        # the engine being replaced) several times over, each pass holding the GIL for tens of milliseconds while
+        # a live reload runs beside answers (measured at 10k: stalls of 50-80 ms). Reference counting frees
+        # what the load drops; the collector resumes afterwards.
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            corpus, layout = open_index(Path(db_path))
+            return cls(corpus, remember=remember, layout=layout)
+        finally:
+            if collecting:
+                gc.enable()
+            # What was loaded lives as long as the engine and holds no reference cycle (the analyser calls back
+            # through weak references): reference counting frees it, the collector need never scan it.
+            gc.freeze()
 
     @property
     def build_id(self) -> str:
         """Return the identity of the index this engine was loaded from."""
         return self.corpus.build_id
-
-    def _doc_terms(self, p: Passage, text_words: list[str] | None = None) -> list[str]:
-        """A passage's index terms: its text plus its speaker's name."""
-        ws = words(p.text) if text_words is None else text_words
-        doc = [stem(w) for w in ws if w not in STOP_WORDS]
-        if p.speaker:
-            doc += terms(p.speaker)
-        return doc
 
     def _has_phrase(self, phrase: list[str]) -> bool:
         """Tell whether some passage or speaker's name holds these folded words side by side ("green party")."""
@@ -248,12 +258,22 @@ class Engine:
 
     def own(self, speaker: Speaker) -> list[int]:
         """The numbers of the passages a speaker says, in article order."""
-        return self._spoken.get((speaker.article_id, speaker.name), [])
+        voice = self._voice.get((speaker.article_id, speaker.name))
+        n = self._article_number.get(speaker.article_id)
+        if voice is None or n is None:
+            return []
+        start, end = int(self._first[n]), int(self._first[n + 1])
+        found: list[int] = (np.flatnonzero(self._said_by[start:end] == voice) + start).tolist()
+        return found
 
     def forward_looking(self, articles: set[str]) -> list[int]:
         """The passages that look ahead, in the given articles (all articles when none are given)."""
-        ahead = np.flatnonzero(self._ahead).tolist()
-        return [i for i in ahead if not articles or self.passages[i].article_id in articles]
+        ahead = np.flatnonzero(self._ahead)
+        if articles:
+            wanted = [self._article_number[a] for a in articles if a in self._article_number]
+            ahead = ahead[np.isin(self._article_no[ahead], wanted)]
+        found: list[int] = ahead.tolist()
+        return found
 
     def leads(self) -> list[int]:
         """Each article's first passage."""
@@ -270,18 +290,32 @@ class Engine:
                 out.append(Passage(a.id, 0, "dateline", f"Published {written}"))
         return out
 
+    def quote_numbers(self) -> list[int]:
+        """The numbers of the quote passages that have a speaker, in order (no passage is read)."""
+        found: list[int] = self._quotes[self._said_by[self._quotes] >= 0].tolist()
+        return found
+
+    def speaker_of(self, i: int) -> str | None:
+        """The name of passage i's speaker (no passage is read)."""
+        voice = int(self._said_by[i])
+        return self._voices[voice][1] if voice >= 0 else None
+
     def speakers_first_passages(self) -> list[Passage]:
         """Each speaker's first quote (or first reported passage), the most-quoted speakers first."""
-        spoken = sorted(self._spoken.items(), key=lambda kv: (-len(kv[1]), kv[1][0]))
+        said = np.flatnonzero(self._said_by >= 0)
+        by_voice: dict[int, list[int]] = {}
+        for i, voice in zip(said.tolist(), self._said_by[said].tolist(), strict=True):
+            by_voice.setdefault(voice, []).append(i)
+        spoken = sorted(by_voice.values(), key=lambda numbers: (-len(numbers), numbers[0]))
         out = []
-        for _, numbers in spoken:
+        for numbers in spoken:
             quotes = [i for i in numbers if self.passages[i].kind == "quote"]
             out.append(self.passages[(quotes or numbers)[0]])
         return out
 
     def coverage(self, q: Query, i: int) -> float:
         """Share of the question's content, weighted by how specific each word is, that passage i holds."""
-        doc = self._distinct_terms[i]
+        doc = self.distinct_terms(i)
         total = held = 0.0
         for term in q.content:
             weight = q.weights.get(term, 1.0)
@@ -296,15 +330,33 @@ class Engine:
 
     def position_of(self, p: Passage) -> int:
         """Where a passage stands among all passages."""
-        return self._index.get(p.id, len(self.passages))
+        found = self._find(p.article_id, p.number)
+        return len(self.passages) if found is None else found
+
+    def _find(self, article_id: str, number: int) -> int | None:
+        """The position of an article's passage ¶number, if it has one."""
+        n = self._article_number.get(article_id)
+        if n is None:
+            return None
+        start, end = int(self._first[n]), int(self._first[n + 1])
+        at = start + number - 1  # passages are numbered from 1 in order; the check below keeps this honest
+        if start <= at < end and self._numbers[at] == number:
+            return at
+        found = np.flatnonzero(self._numbers[start:end] == number)
+        return int(found[0]) + start if len(found) else None
 
     def term_sequence(self, i: int) -> list[str]:
         """Passage i's index terms in order."""
-        return self._terms[i]
+        vocab = self._vocab
+        return [vocab[t] for t in self._tokens[self._token_offsets[i] : self._token_offsets[i + 1]].tolist()]
 
     def distinct_terms(self, i: int) -> tuple[str, ...]:
-        """Passage i's distinct index terms."""
-        return self._distinct_terms[i]
+        """Passage i's distinct index terms (a tuple: a tenth of the memory of a set, and as quick to search
+        for the handful of words a question has)."""
+        found = self._distinct.get(i)
+        if found is None:
+            found = self._distinct.put(i, tuple(dict.fromkeys(self.term_sequence(i))))
+        return found
 
     def position(self, i: int) -> float:
         """Where passage i stands in its article: 0 first, 1 last."""
@@ -324,7 +376,10 @@ class Engine:
 
     def duplicate(self, a: Passage, b: Passage) -> bool:
         """Tell whether two passages share most of their words."""
-        sa, sb = set(self._distinct_terms[self._index[a.id]]), set(self._distinct_terms[self._index[b.id]])
+        at, bt = self._find(a.article_id, a.number), self._find(b.article_id, b.number)
+        if at is None or bt is None:
+            raise KeyError(a.id if at is None else b.id)
+        sa, sb = set(self.distinct_terms(at)), set(self.distinct_terms(bt))
         return bool(sa and sb) and len(sa & sb) / min(len(sa), len(sb)) > 0.8
 
     def counts(self, q: Query, i: int) -> bool:
@@ -333,7 +388,7 @@ class Engine:
             return False
         noun = self.analyser.term_for(q.counted) or stem(q.counted)
         # A passage that never uses the noun (or a word for it) cannot count it: skip reading its figures.
-        doc = self._distinct_terms[i]
+        doc = self.distinct_terms(i)
         kin = synonyms(noun)
         if noun not in doc and not any(t in kin or (len(t) >= 4 and noun.startswith(t)) for t in doc):
             return False
@@ -399,7 +454,7 @@ class Engine:
             start -= 1
         while end + 1 < len(self.passages) and same(end + 1):
             end += 1
-        return self.passages[start : end + 1]
+        return list(self.passages[start : end + 1])
 
     def introduced(self, i: int) -> list[Passage]:
         """The list items or quote paragraphs an intro paragraph leads into."""
@@ -453,8 +508,30 @@ class Engine:
 
     def passage(self, passage_id: str) -> Passage | None:
         """Return a passage by id."""
-        i = self._index.get(passage_id)
+        article_id, _, number = passage_id.rpartition("#")
+        i = self._find(article_id, int(number)) if number.isdigit() else None
         return self.passages[i] if i is not None else None
+
+
+def _weakly(
+    engine: Engine,
+) -> tuple[Callable[[list[str]], bool], Callable[[str], set[str]], Callable[[Speaker, set[str]], int]]:
+    """The analyser's callbacks into the engine, through a weak reference: no cycle keeps a replaced engine."""
+    ref = weakref.ref(engine)
+
+    def has_phrase(phrase: list[str]) -> bool:
+        found = ref()
+        return found is not None and found._has_phrase(phrase)
+
+    def articles_with(term: str) -> set[str]:
+        found = ref()
+        return found._articles_with(term) if found is not None else set()
+
+    def passages_with(speaker: Speaker, stems: set[str]) -> int:
+        found = ref()
+        return found._speaker_passages_with(speaker, stems) if found is not None else 0
+
+    return has_phrase, articles_with, passages_with
 
 
 _SPEECH = (
@@ -466,16 +543,3 @@ _BODY_NOUNS = frozenset(
     "government ministry company union police council court agency authority commission regulator party army "
     "board committee club bank firm association federation university hospital city state administration".split()
 )
-
-
-def _matching(pattern: re.Pattern[str], texts: list[str]) -> np.ndarray:
-    """Which texts the pattern finds something in (folded), as booleans: one scan over all of them, which is
-    quicker than a search per text. The pattern must not match across a line break."""
-    folded = [fold(t).replace("\n", " ") for t in texts]
-    joined = "\n".join(folded)
-    starts = np.cumsum([0] + [len(t) + 1 for t in folded[:-1]])
-    found = np.zeros(len(texts), dtype=bool)
-    at = [m.start() for m in pattern.finditer(joined)]
-    if at:
-        found[np.searchsorted(starts, at, side="right") - 1] = True
-    return found

@@ -190,6 +190,10 @@ class _Profile:
         )
 
 
+SpeakerProfile = _Profile  # what the index stores per speaker, so that a start does not recompute it
+speaker_profile = _Profile.of
+
+
 @dataclass(frozen=True)
 class Query:
     """A question, analysed."""
@@ -242,6 +246,7 @@ class Analyser:
         has_phrase: Callable[[list[str]], bool] | None = None,
         articles_with: Callable[[str], set[str]] | None = None,
         passages_with: Callable[[Speaker, set[str]], int] | None = None,
+        profiles: list[_Profile] | None = None,
     ) -> None:
         self.has_phrase = has_phrase  # do these folded words stand together in some passage?
         self.articles_with = articles_with  # stem -> ids of the articles that use it
@@ -251,7 +256,8 @@ class Analyser:
         self.speakers = speakers
         self._spellings = _Spellings(list(surface))
         # Everything about the speakers that questions look up, computed once (archives hold thousands).
-        self._profiles = [_Profile.of(sp) for sp in speakers]
+        # Stored with the index (index/analysis.py), or computed here: one per speaker, in order.
+        self._profiles = profiles if profiles is not None else [_Profile.of(sp) for sp in speakers]
         self._position = {id(sp): n for n, sp in enumerate(speakers)}
         self._speaking_articles = {sp.article_id for sp in speakers}
         self._by_token: dict[str, list[int]] = {}

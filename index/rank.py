@@ -31,8 +31,9 @@ memory) and rebuilt from the postings only if ``full_scores`` is called.
 from __future__ import annotations
 
 import math
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 from rank_bm25 import BM25Okapi
@@ -40,6 +41,7 @@ from rank_bm25 import BM25Okapi
 K1 = 1.2
 B = 0.3
 SMALL = 384  # postings per query up to which plain Python beats NumPy's per-call overhead
+_BLOCK = 1 << 20  # postings sorted at a time when grouping them by term (about 40 MB of temporaries)
 
 
 class _LuceneBM25(BM25Okapi):  # type: ignore[misc]
@@ -49,58 +51,191 @@ class _LuceneBM25(BM25Okapi):  # type: ignore[misc]
         self.idf = {term: math.log(1.0 + (self.corpus_size - freq + 0.5) / (freq + 0.5)) for term, freq in nd.items()}
 
 
+PLACEHOLDER = "\x00"  # the one term of an empty document: rank-bm25 would divide by zero on avgdl without it
+
+
+@dataclass(frozen=True)
+class Postings:
+    """rank-bm25's statistics as flat arrays: what a build writes and a start reads back without re-analysing.
+
+    `terms` maps ids to terms (ids with no postings are ignored); the postings of term t are
+    `docs[offsets[t]:offsets[t + 1]]` (documents ascending) with their term frequencies `tf`; `idf` is the
+    IDF of each term (computed with rank-bm25's formula on its document frequency, in Python floats) and
+    `norm` is each document's ``k1 * (1 - b + b * len / avgdl)``.
+    """
+
+    terms: list[str]
+    offsets: np.ndarray  # int64, len(terms) + 1
+    docs: np.ndarray  # int32
+    tf: np.ndarray  # uint16 or uint32
+    idf: np.ndarray  # float64, len(terms)
+    norm: np.ndarray  # float64, one per document
+
+    @classmethod
+    def of(
+        cls,
+        terms: list[str],
+        post_terms: np.ndarray,
+        post_tf: np.ndarray,
+        post_counts: np.ndarray,
+        lengths: np.ndarray,
+        *,
+        k1: float = K1,
+        b: float = B,
+    ) -> Postings:
+        """Group each document's (term, tf) pairs, given in document order, by term.
+
+        `post_counts` says how many pairs each document has, `lengths` how many terms it has (as rank-bm25
+        counts them: repeats included, 1 for the placeholder of an empty document).
+        """
+        size = len(post_counts)
+        by_term = np.asarray(post_terms, dtype=np.int32)
+        df = np.bincount(by_term, minlength=len(terms)) if len(by_term) else np.zeros(len(terms), dtype=np.int64)
+        offsets = np.concatenate([[0], np.cumsum(df)]).astype(np.int64)
+        tf_type = np.uint16 if not len(post_tf) or int(post_tf.max()) <= np.iinfo(np.uint16).max else np.uint32
+        docs = np.empty(len(by_term), dtype=np.int32)
+        tf = np.empty(len(by_term), dtype=tf_type)
+        # A stable counting sort by term, a block of postings at a time (bounded memory on 60 million postings):
+        # each block's postings go after those of earlier blocks, so documents stay ascending within a term.
+        ends = np.cumsum(post_counts)
+        free = offsets[:-1].copy()
+        for start in range(0, len(by_term), _BLOCK):
+            block = by_term[start : start + _BLOCK]
+            order = np.argsort(block, kind="stable")
+            sorted_terms = block[order]
+            within = np.arange(len(block)) - np.searchsorted(sorted_terms, sorted_terms, side="left")
+            at = free[sorted_terms] + within
+            docs[at] = np.searchsorted(ends, start + order, side="right")
+            tf[at] = post_tf[start + order]
+            free += np.bincount(block, minlength=len(terms))
+        return cls._statistics(terms, offsets, docs, tf, df, lengths, size, k1=k1, b=b)
+
+    @classmethod
+    def grouped(
+        cls,
+        terms: list[str],
+        by_term: np.ndarray,
+        docs: np.ndarray,
+        tf: np.ndarray,
+        lengths: np.ndarray,
+        size: int,
+        *,
+        k1: float = K1,
+        b: float = B,
+    ) -> Postings:
+        """Postings already grouped by term (documents ascending within a term), with each one's term."""
+        df = np.bincount(by_term, minlength=len(terms)) if len(by_term) else np.zeros(len(terms), dtype=np.int64)
+        offsets = np.concatenate([[0], np.cumsum(df)]).astype(np.int64)
+        tf_type = np.uint16 if not len(tf) or int(tf.max()) <= np.iinfo(np.uint16).max else np.uint32
+        return cls._statistics(terms, offsets, docs.astype(np.int32), tf.astype(tf_type), df, lengths, size, k1=k1, b=b)
+
+    @classmethod
+    def _statistics(
+        cls,
+        terms: list[str],
+        offsets: np.ndarray,
+        docs: np.ndarray,
+        tf: np.ndarray,
+        df: np.ndarray,
+        lengths: np.ndarray,
+        size: int,
+        *,
+        k1: float,
+        b: float,
+    ) -> Postings:
+        idf = np.zeros(len(terms), dtype=np.float64)
+        if size:
+            # The very expressions of rank-bm25 (avgdl) and of _LuceneBM25._calc_idf, in Python numbers.
+            avgdl = int(np.asarray(lengths, dtype=np.int64).sum()) / size
+            for t, freq in zip(np.flatnonzero(df).tolist(), df[df > 0].tolist(), strict=True):
+                idf[t] = math.log(1.0 + (size - freq + 0.5) / (freq + 0.5))
+            norm = k1 * (1 - b + b * np.asarray(lengths, dtype=np.int64) / avgdl)
+        else:
+            norm = np.zeros(0, dtype=np.float64)
+        return cls(terms, offsets, docs, tf, idf, norm.astype(np.float64))
+
+
 class Ranker:
     """Scores documents (token lists) against weighted query terms."""
 
     def __init__(self, documents: list[list[str]], *, k1: float = K1, b: float = B) -> None:
-        self.size = len(documents)
+        terms: dict[str, int] = {}
+        post_terms: list[int] = []
+        post_tf: list[int] = []
+        counts: list[int] = []
+        lengths: list[int] = []
+        for doc in documents:
+            freqs = Counter(doc or [PLACEHOLDER])
+            post_terms += [terms.setdefault(t, len(terms)) for t in freqs]
+            post_tf += freqs.values()
+            counts.append(len(freqs))
+            lengths.append(len(doc) or 1)
+        postings = Postings.of(
+            list(terms),
+            np.asarray(post_terms, dtype=np.int32),
+            np.asarray(post_tf, dtype=np.int64),
+            np.asarray(counts, dtype=np.int64),
+            np.asarray(lengths, dtype=np.int64),
+            k1=k1,
+            b=b,
+        )
+        self._open(postings, k1=k1, b=b)
+
+    @classmethod
+    def from_postings(cls, postings: Postings, *, k1: float = K1, b: float = B) -> Ranker:
+        """A ranker over stored postings (no document is read again)."""
+        ranker = cls.__new__(cls)
+        ranker._open(postings, k1=k1, b=b)
+        return ranker
+
+    def _open(self, postings: Postings, *, k1: float, b: float) -> None:
+        self.size = len(postings.norm)
         self.k1, self.b = k1, b
         self._bm25: _LuceneBM25 | None = None
-        self.idf: dict[str, float] = {}
-        self._span: dict[str, tuple[int, int]] = {}  # term -> (start, end) in the flat postings
-        self._docs = np.zeros(0, dtype=np.int32)
-        self._tf = np.zeros(0, dtype=np.float64)
-        self._denom = np.zeros(0, dtype=np.float64)  # tf + norm of the posting's document
-        if self.size == 0:
-            return
-        # Empty documents would make rank-bm25 divide by zero on avgdl; give them a placeholder.
-        bm25 = _LuceneBM25([doc or ["\x00"] for doc in documents], k1=k1, b=b)
-        self._bm25 = bm25
-        self.idf = dict(bm25.idf)
-        # Group every (term, document, tf) by term, documents ascending within a term (a stable sort).
-        ids: dict[str, int] = {}
-        term_ids: list[int] = []
-        docs: list[int] = []
-        tfs: list[int] = []
-        for i, freqs in enumerate(bm25.doc_freqs):
-            term_ids += [ids.setdefault(t, len(ids)) for t in freqs]
-            docs += [i] * len(freqs)
-            tfs += freqs.values()
-        bm25.doc_freqs = None  # most of the memory; full_scores rebuilds it from the postings if asked
-        by_term = np.asarray(term_ids, dtype=np.int32)
-        del term_ids
-        order = np.argsort(by_term, kind="stable")
-        ends = np.cumsum(np.bincount(by_term, minlength=len(ids))).tolist()
-        del by_term
-        self._docs = np.asarray(docs, dtype=np.int32)[order]
-        del docs
-        self._tf = np.asarray(tfs, dtype=np.float64)[order]
-        del tfs, order
-        self._span = {t: (ends[i - 1] if i else 0, ends[i]) for t, i in ids.items()}
-        norm = np.asarray([k1 * (1 - b + b * dl / bm25.avgdl) for dl in bm25.doc_len], dtype=np.float64)
-        self._denom = self._tf + norm[self._docs]
+        self._postings_data = postings
+        offsets = postings.offsets.tolist()
+        # Only terms with postings are known: an incremental build may leave ids whose articles are gone.
+        self._ids: dict[str, int] = {t: i for i, t in enumerate(postings.terms) if offsets[i + 1] > offsets[i]}
+        self._offsets = offsets
+        self._idf = postings.idf.tolist()
+        self._docs = postings.docs
+        self._tf = postings.tf
+        self._norm = postings.norm
+        self._idf_map: dict[str, float] | None = None
+
+    @property
+    def idf(self) -> dict[str, float]:
+        """Each known term's IDF."""
+        if self._idf_map is None:
+            self._idf_map = {t: self._idf[i] for t, i in self._ids.items()}
+        return self._idf_map
+
+    def vocabulary(self) -> dict[str, int]:
+        """Each known term's document frequency."""
+        offsets = self._offsets
+        return {t: offsets[i + 1] - offsets[i] for t, i in self._ids.items()}
+
+    def _span_of(self, term: str) -> tuple[int, int] | None:
+        i = self._ids.get(term)
+        return None if i is None else (self._offsets[i], self._offsets[i + 1])
+
+    def _slice(self, start: int, end: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Documents, tf and tf + norm of the postings in a span (the same floats the old flat arrays held)."""
+        docs = self._docs[start:end]
+        tf = self._tf[start:end].astype(np.float64)
+        return docs, tf, tf + self._norm[docs]
 
     def __contains__(self, term: str) -> bool:
-        return term in self._span
+        return term in self._ids
 
     def df(self, term: str) -> int:
         """Return how many documents contain the term."""
-        start, end = self._span.get(term, (0, 0))
+        start, end = self._span_of(term) or (0, 0)
         return end - start
 
     def documents_array(self, term: str) -> np.ndarray:
         """Return the documents that contain a term, as a NumPy array (no copy)."""
-        start, end = self._span.get(term, (0, 0))
+        start, end = self._span_of(term) or (0, 0)
         return self._docs[start:end]
 
     def max_idf(self) -> float:
@@ -109,19 +244,19 @@ class Ranker:
 
     def _postings(self, start: int, end: int) -> zip[tuple[int, float, float]]:
         """(document, tf, tf + norm) of the postings in a span, as Python numbers."""
-        return zip(
-            self._docs[start:end].tolist(), self._tf[start:end].tolist(), self._denom[start:end].tolist(), strict=True
-        )
+        docs, tf, denom = self._slice(start, end)
+        return zip(docs.tolist(), tf.tolist(), denom.tolist(), strict=True)
 
     def _spans(self, query: dict[str, float]) -> tuple[list[tuple[int, int, float]], int]:
         """The postings span and weighted IDF of each known query term, in query order; total postings."""
         spans: list[tuple[int, int, float]] = []
         total = 0
         for term, weight in query.items():
-            span = self._span.get(term)
-            if span is not None:
-                spans.append((span[0], span[1], weight * self.idf[term]))
-                total += span[1] - span[0]
+            i = self._ids.get(term)
+            if i is not None:
+                start, end = self._offsets[i], self._offsets[i + 1]
+                spans.append((start, end, weight * self._idf[i]))
+                total += end - start
         return spans, total
 
     def scores(self, query: dict[str, float]) -> dict[int, float]:
@@ -148,8 +283,8 @@ class Ranker:
         seen = np.zeros(self.size, dtype=bool)
         parts = [np.zeros(0, dtype=np.int32)]
         for start, end, w in spans:
-            docs = self._docs[start:end]
-            acc[docs] += w * self._tf[start:end] * k1p1 / self._denom[start:end]
+            docs, tf, denom = self._slice(start, end)
+            acc[docs] += w * tf * k1p1 / denom
             new = docs[~seen[docs]]
             seen[new] = True
             parts.append(new)
@@ -193,8 +328,8 @@ class Ranker:
                 continue
             top = np.zeros(self.size)
             for start, end, w in spans:
-                docs = self._docs[start:end]
-                term_scores = w * self._tf[start:end] * k1p1 / self._denom[start:end]
+                docs, tfs, denoms = self._slice(start, end)
+                term_scores = w * tfs * k1p1 / denoms
                 top[docs] = np.maximum(top[docs], term_scores)
                 scored = docs[term_scores > 0.0]
                 new = scored[~seen[scored]]
@@ -226,17 +361,16 @@ class Ranker:
         return list(zip(docs[best].tolist(), scores[best].tolist(), strict=True))
 
     def full_scores(self, terms: list[str]) -> list[float]:
-        """Score every document with rank-bm25 itself (for tests and benchmarks)."""
-        bm25 = self._bm25
-        if bm25 is None:
+        """Score every document with rank-bm25 itself, on documents rebuilt from the postings (tests, benchmarks)."""
+        if self.size == 0:
             return []
-        if bm25.doc_freqs is None:
-            freqs: list[dict[str, int]] = [{} for _ in range(self.size)]
-            for term, (start, end) in self._span.items():
-                for doc, tf, _ in self._postings(start, end):
-                    freqs[doc][term] = int(tf)
-            bm25.doc_freqs = freqs
-        return [float(s) for s in bm25.get_scores(terms)]
+        if self._bm25 is None:
+            documents: list[list[str]] = [[] for _ in range(self.size)]
+            for term, i in self._ids.items():
+                for doc, tf, _ in self._postings(self._offsets[i], self._offsets[i + 1]):
+                    documents[doc] += [term] * int(tf)
+            self._bm25 = _LuceneBM25(documents, k1=self.k1, b=self.b)
+        return [float(s) for s in self._bm25.get_scores(terms)]
 
 
 def _as_dict(order: np.ndarray, scores: np.ndarray) -> dict[int, float]:

@@ -1,29 +1,55 @@
-"""The SQLite index, through sqlite-utils: schema, atomic rebuild and loading.
+"""The SQLite index, through sqlite-utils: schema, atomic (and incremental) rebuild, and opening.
 
-This is the only module that touches SQLite.
+This is the only module that touches SQLite. The file holds the rows people browse (articles, passages,
+speakers: `sqlite-utils tables data/index.db --counts`, Datasette) and what the answering step derives from
+them, written at build time under the same build id: the layout (table `layout`: one row per array, raw
+little-endian bytes read straight into NumPy; see index/analysis.py), which the engine opens and an incremental
+build splices. Opening reads the layout, not the rows: passages are read by rowid when an answer needs them.
 """
 
 from __future__ import annotations
 
 import glob
+import itertools
 import json
 import logging
+import operator
 import os
+import shutil
 import sqlite3
 import tempfile
+import threading
 import time
 import uuid
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, overload
 
-import sqlite_utils
-import sqlite_utils.db
+import numpy as np
 
+from index.analysis import (
+    WORD_SOURCES,
+    ArticleAnalysis,
+    Combiner,
+    Layout,
+    TermTable,
+    WordTable,
+    analyse,
+    analyse_article,
+    fingerprint,
+    splice,
+)
 from index.models import Article, ParsedArticle, Passage, Speaker
+from index.rank import Postings
+
+if TYPE_CHECKING:  # sqlite-utils is only imported to write: opening an index reads it with sqlite3 alone
+    import sqlite_utils
+    import sqlite_utils.db
 
 logger = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: the layout table (issue 12)
 
 
 class StoreError(RuntimeError):
@@ -35,7 +61,7 @@ class Corpus:
     """Everything loaded from one index file."""
 
     articles: tuple[Article, ...]
-    passages: tuple[Passage, ...]
+    passages: Sequence[Passage]  # a tuple, or an opened index's StoredPassages (read on demand)
     speakers: tuple[Speaker, ...]
     build_id: str
     built_at: str
@@ -52,10 +78,28 @@ class Corpus:
         )
 
 
-def write_index(parsed: list[ParsedArticle], db_path: Path, *, hashes: dict[str, str]) -> None:
-    """Write a fresh index to a temporary file beside db_path, then rename it over db_path.
+Progress = Callable[[str, int, int, int], None]  # (step, files done, files in all, passages so far): a progress bar
 
-    A reader never sees a half-written index, and a failure leaves the previous file as it was.
+
+def write_index(
+    parsed: Iterable[ParsedArticle],
+    db_path: Path,
+    *,
+    hashes: dict[str, str],
+    base: Path | None = None,
+    keep: Sequence[str] = (),
+    order: Sequence[str] | None = None,
+) -> dict[str, int]:
+    """Write an index to a temporary file beside db_path, then rename it over db_path.
+
+    Without `base`, the index holds the `parsed` articles. With `base` (an index of this schema and analysis,
+    see `reusable`), it starts as a copy of that file: the articles of its sources in `keep` stay as they
+    were (rows and layout), every other article is dropped, and the `parsed` ones are added. `order` lists
+    every article's source in index order (default: `keep`, then `parsed`); kept articles must stay in their
+    previous order (`indexed_sources`). A reader never sees a
+    half-written index, and a failure (an error raised by `parsed` too: it may be a generator that parses as
+    it goes) leaves the previous file as it was. Returns the index's counts
+    (passages, quotes, speakers).
     """
     if db_path.is_dir():
         raise StoreError(f"{db_path}: is a folder, not an index file; give a file path with --db or INDEX_DB")
@@ -71,28 +115,241 @@ def write_index(parsed: list[ParsedArticle], db_path: Path, *, hashes: dict[str,
         raise StoreError(f"{db_path}: cannot write the index there ({exc.strerror or exc}); {_ELSEWHERE}") from exc
     tmp = Path(tmp_name)
     try:
+        import sqlite_utils
+
+        if base is not None:
+            shutil.copyfile(base, tmp)
         db = sqlite_utils.Database(tmp)
-        _create_schema(db)
+        db.conn.execute("PRAGMA journal_mode = OFF")  # the temporary file is thrown away on any failure
+        db.conn.execute("PRAGMA synchronous = OFF")  # and fsync'd once before the rename
         with db.conn:
+            old: Layout | None = None
+            if base is None:
+                _create_schema(db)
+                table, words = TermTable(), WordTable()
+            else:
+                old, old_rowids = _layout_of(_read_layout(db.conn), _layout_types(db.conn))
+                table, words = TermTable(old.postings.terms), old.words or WordTable()
+                _drop_articles(db, keep)
+            combiner = Combiner(table, words)
+            streaming = base is None and order is None
+            added: dict[str, ArticleAnalysis] = {}
             for p in parsed:
+                analysed = analyse_article(p.article, p.passages, p.speakers, table)
                 _insert_article(db, p, hashes.get(p.article.source, ""))
-            _table(db, "meta").insert_all(
+                if streaming:
+                    combiner.add(analysed)  # a full build streams: nothing of an article is held after this
+                else:
+                    added[p.article.source] = analysed
+            if old is None:
+                for source in order or []:
+                    combiner.add(added[source])
+                layout = combiner.finish()
+                rowids = _passage_rowids(db.conn, layout)
+            else:
+                numbered = {a.source: n for n, a in enumerate(old.articles)}
+                sources = list(order) if order is not None else [*keep, *added]
+                plan = [added[src] if src in added else numbered[src] for src in sources]
+                kept_order = [x for x in plan if isinstance(x, int)]
+                if kept_order != sorted(kept_order) or old.words is None:
+                    raise StoreError(f"{db_path}: the kept articles changed order; build with --full")
+                layout = splice(old, plan, table)  # an incremental build: the old layout, spliced
+                rowids = _spliced_rowids(db.conn, old, old_rowids, plan)
+            _write_layout(db, layout, table, rowids)
+            counts = {
+                "passages": layout.size,
+                "quotes": db.conn.execute("SELECT count(*) FROM passages WHERE kind = 'quote'").fetchone()[0],
+                "speakers": len(layout.speakers),
+            }
+            _table(db, "meta").upsert_all(
                 [
                     {"key": "schema_version", "value": str(SCHEMA_VERSION)},
+                    {"key": "analysis", "value": fingerprint()},
                     {"key": "build_id", "value": uuid.uuid4().hex},
                     {"key": "built_at", "value": time.strftime("%Y-%m-%dT%H:%M:%S%z")},
                     {"key": "source_hashes", "value": json.dumps(hashes, sort_keys=True)},
-                ]
+                ],
+                pk="key",
             )
         db.close()
+        with open(tmp, "rb+") as f:
+            os.fsync(f.fileno())
         tmp.chmod(0o644)  # mkstemp makes 0600: a bot or Datasette running as another user must read it
         os.replace(tmp, db_path)
+        return counts
     except BaseException as exc:
         tmp.unlink(missing_ok=True)
         Path(f"{tmp}-journal").unlink(missing_ok=True)
         if isinstance(exc, OSError | sqlite3.OperationalError):
             raise StoreError(f"{db_path}: cannot write the index there ({exc}); {_ELSEWHERE}") from exc
         raise
+
+
+def reusable(db_path: Path) -> dict[str, str] | None:
+    """The source hashes of an index an incremental build can start from (this schema, this analysis code,
+    readable), or None: then the build starts from scratch."""
+    try:
+        meta = read_meta(db_path)
+    except StoreError:
+        return None
+    if meta.get("schema_version") != str(SCHEMA_VERSION) or meta.get("analysis") != fingerprint():
+        return None
+    try:
+        hashes = json.loads(meta.get("source_hashes", ""))
+    except ValueError:
+        return None
+    return hashes if isinstance(hashes, dict) else None
+
+
+_DROP_PASSAGES = (
+    "DELETE FROM passages WHERE article_id IN "
+    "(SELECT id FROM articles WHERE source NOT IN (SELECT value FROM json_each(?)))"
+)
+_DROP_SPEAKERS = (
+    "DELETE FROM speakers WHERE article_id IN "
+    "(SELECT id FROM articles WHERE source NOT IN (SELECT value FROM json_each(?)))"
+)
+_DROP_ARTICLES = "DELETE FROM articles WHERE source NOT IN (SELECT value FROM json_each(?))"
+
+
+def indexed_sources(db_path: Path) -> list[str]:
+    """The source files of an index's articles, in index order."""
+    conn = _open(db_path)
+    try:
+        row = conn.execute("SELECT data FROM layout WHERE name = 'sources'").fetchone()
+    except sqlite3.DatabaseError as exc:
+        raise _unreadable(db_path, exc) from exc
+    finally:
+        conn.close()
+    return row[0].decode().split("\n") if row and row[0] else []
+
+
+def article_sources(db_path: Path) -> dict[str, str]:
+    """The article id of each source file in an index."""
+    conn = _open(db_path)
+    try:
+        return {source: article_id for article_id, source in conn.execute("SELECT id, source FROM articles")}
+    except sqlite3.DatabaseError as exc:
+        raise _unreadable(db_path, exc) from exc
+    finally:
+        conn.close()
+
+
+def _drop_articles(db: sqlite_utils.Database, keep: Sequence[str]) -> None:
+    """Delete the articles (and their rows) whose source is not in keep."""
+    kept = (json.dumps(list(keep)),)
+    db.conn.execute(_DROP_PASSAGES, kept)
+    db.conn.execute(_DROP_SPEAKERS, kept)
+    db.conn.execute(_DROP_ARTICLES, kept)
+
+
+def _spliced_rowids(
+    conn: sqlite3.Connection, old: Layout, old_rowids: np.ndarray, plan: Sequence[int | ArticleAnalysis]
+) -> np.ndarray:
+    """The passages' rowids after `splice`: kept articles keep theirs (the file was copied), new ones are read."""
+    first = old.article_first.tolist()
+    parts = []
+    for item in plan:
+        if isinstance(item, int):
+            parts.append(old_rowids[first[item] : first[item + 1]])
+        else:
+            rows = conn.execute("SELECT rowid FROM passages WHERE article_id = ? ORDER BY number", (item.article.id,))
+            parts.append(np.asarray([r[0] for r in rows], dtype=np.int64))
+    return np.concatenate(parts).astype(np.int64) if parts else np.zeros(0, np.int64)
+
+
+def _passage_rowids(conn: sqlite3.Connection, layout: Layout) -> np.ndarray:
+    """The rowid of each passage of the layout, in its order."""
+    where = {a.id: n for n, a in enumerate(layout.articles)}
+    rowids = np.zeros(layout.size, dtype=np.int64)
+    first = layout.article_first
+    numbers = layout.numbers
+    for rowid, article_id, number in conn.execute("SELECT rowid, article_id, number FROM passages"):
+        a = where[article_id]
+        at = int(first[a]) + number - 1
+        if not (first[a] <= at < first[a + 1]) or numbers[at] != number:
+            at = int(first[a]) + int(np.flatnonzero(numbers[first[a] : first[a + 1]] == number)[0])
+        rowids[at] = rowid
+    return rowids
+
+
+_INSERT_LAYOUT = "INSERT INTO layout (name, dtype, data) VALUES (?, ?, ?)"
+
+
+def _write_layout(db: sqlite_utils.Database, layout: Layout, table: TermTable, rowids: np.ndarray) -> None:
+    p = layout.postings
+    texts: dict[str, str] = {
+        "terms": "\n".join(table.terms),
+        "surface_words": "\n".join(layout.surface),
+        "surface_stems": "\n".join(layout.surface.values()),
+        "speaker_names": layout.speaker_names,
+        # JSON lines of at most _ROWS items each: read back one short C call at a time (see _json_lines).
+        "articles": _json_lines([[a.id, a.title, a.date, list(a.tags), a.source] for a in layout.articles]),
+        "speakers": _json_lines([[sp.article_id, sp.name, list(sp.roles), list(sp.aliases)] for sp in layout.speakers]),
+        "voices": _json_lines([list(v) for v in layout.voices]),
+    }
+    arrays: dict[str, np.ndarray] = {
+        "article_first": layout.article_first, "numbers": layout.numbers, "tokens": layout.tokens,
+        "token_offsets": layout.token_offsets, "flags": layout.flags, "said_by": layout.said_by,
+        "rowids": rowids, "offsets": p.offsets, "docs": p.docs, "tf": p.tf, "idf": p.idf, "norm": p.norm,
+        "lengths": layout.lengths, "word_counts": layout.word_counts,
+        **{f"word_ids_{source}": ids for source, ids in layout.word_ids.items()},
+    }  # fmt: skip
+    texts["sources"] = "\n".join(a.source for a in layout.articles)
+    if layout.words is not None:
+        texts["words"] = "\n".join(layout.words.words)
+        texts["word_stems"] = "\n".join(layout.words.stems)
+    db.conn.execute("DELETE FROM layout")
+    for k, v in texts.items():
+        db.conn.execute(_INSERT_LAYOUT, (k, "text", v.encode()))
+    for k, a in arrays.items():  # one at a time, and without a copy: the arrays are most of a build's memory
+        little = np.ascontiguousarray(_little(a))
+        db.conn.execute(_INSERT_LAYOUT, (k, little.dtype.str, little.data.cast("B")))
+    db.conn.execute(_INSERT_LAYOUT, ("profiles", "bytes", b"".join(layout.profiles)))
+    bounds = np.concatenate([[0], np.cumsum([len(c) for c in layout.profiles])]).astype("<i8")
+    db.conn.execute(_INSERT_LAYOUT, ("profile_offsets", bounds.dtype.str, bounds.tobytes()))
+
+
+_OPENED = (
+    "terms", "surface_words", "surface_stems", "speaker_names", "articles", "speakers", "voices", "profiles",
+    "profile_offsets", "article_first", "numbers",
+    "tokens", "token_offsets", "flags", "said_by", "rowids", "offsets", "docs", "tf", "idf", "norm",
+)  # fmt: skip
+
+
+def _layout_types(conn: sqlite3.Connection) -> dict[str, str]:
+    return {name: dtype for name, dtype in conn.execute("SELECT name, dtype FROM layout")}
+
+
+_ROWS = 1000  # items per JSON line
+
+
+def _json_lines(items: list[Any]) -> str:
+    """Items as JSON lines of at most _ROWS each."""
+    return "\n".join(json.dumps(items[i : i + _ROWS], ensure_ascii=False) for i in range(0, len(items), _ROWS))
+
+
+def _from_json_lines(text: str) -> list[Any]:
+    """The items of `_json_lines`: a short C call per line, so a live reload's worker thread leaves answering
+    threads the GIL between lines."""
+    out: list[Any] = []
+    for line in text.split("\n") if text else ():
+        out += json.loads(line)
+    return out
+
+
+def _little(array: np.ndarray) -> np.ndarray:
+    """The array in little-endian order (what the file holds, whatever the machine)."""
+    return array.astype(array.dtype.newbyteorder("<"), copy=False)
+
+
+def _read_layout(conn: sqlite3.Connection, names: Sequence[str] | None = None) -> dict[str, bytes]:
+    if names is None:
+        return {name: data for name, data in conn.execute("SELECT name, data FROM layout")}
+    rows = conn.execute(
+        "SELECT name, data FROM layout WHERE name IN (SELECT value FROM json_each(?))", (json.dumps(names),)
+    )
+    return {name: data for name, data in rows}
 
 
 _ELSEWHERE = "choose another path with --db or INDEX_DB"
@@ -149,6 +406,7 @@ def _create_schema(db: sqlite_utils.Database) -> None:
         foreign_keys=[("article_id", "articles", "id")],
     )
     _table(db, "meta").create({"key": str, "value": str}, pk="key")
+    _table(db, "layout").create({"name": str, "dtype": str, "data": bytes}, pk="name")
     _table(db, "passages").create_index(["article_id", "number"], unique=True)
     _table(db, "speakers").create_index(["article_id", "name"], unique=True)
 
@@ -181,19 +439,192 @@ def _insert_article(db: sqlite_utils.Database, parsed: ParsedArticle, sha256: st
 
 def read_meta(db_path: Path) -> dict[str, str]:
     """Return the meta table of an index file (cheap: used to notice a rebuilt index)."""
-    db = _open(db_path)
+    conn = _open(db_path)
     try:
-        return {row["key"]: row["value"] for row in db["meta"].rows}
+        if conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'").fetchone() is None:
+            return {}
+        return {key: value for key, value in conn.execute("SELECT key, value FROM meta")}
     except sqlite3.DatabaseError as exc:
-        if "locked" in str(exc):
-            raise StoreError(f"{db_path}: the index is locked by another program; try again when it is done") from exc
-        raise StoreError(f"{db_path}: not a readable index ({exc}); rebuild it with `python -m index build`") from exc
+        raise _unreadable(db_path, exc) from exc
     finally:
-        db.close()
+        conn.close()
 
 
-def load_corpus(db_path: Path) -> Corpus:
-    """Load every article, passage and speaker of an index file."""
+def _unreadable(db_path: Path, exc: Exception, what: str = "not a readable index") -> StoreError:
+    if "locked" in str(exc):
+        return StoreError(f"{db_path}: the index is locked by another program; try again when it is done")
+    return StoreError(f"{db_path}: {what} ({exc}); rebuild it with `python -m index build`")
+
+
+def open_index(db_path: Path) -> tuple[Corpus, Layout]:
+    """Open an index: its articles and speakers, its passages read on demand, and its stored layout.
+
+    An index analysed by other code (see index/analysis.py) is analysed afresh from its rows: right, slow,
+    and logged with the fix.
+    """
+    meta = _checked_meta(db_path)
+    if meta.get("analysis") != fingerprint():
+        logger.warning(
+            "%s was built by another version of the analysis: analysing it again (slow); "
+            "rebuild it with `python -m index build` to open it at once",
+            db_path,
+        )
+        corpus = load_corpus(db_path)
+        return corpus, analyse(corpus.articles, corpus.passages, corpus.speakers)
+    conn = _open(db_path)
+    try:
+        stored = _read_layout(conn, _OPENED)
+        typed = _layout_types(conn)
+        damaged = conn.execute(_DAMAGE).fetchone()
+        count = conn.execute("SELECT count(*) FROM passages").fetchone()[0]
+    except sqlite3.DatabaseError as exc:
+        raise _unreadable(db_path, exc, "damaged index") from exc
+    finally:
+        conn.close()
+    try:
+        layout, rowids = _layout_of(stored, typed)
+    except (KeyError, ValueError, TypeError) as exc:
+        raise _unreadable(db_path, exc, "damaged index") from exc
+    if damaged is not None or count != layout.size:
+        what = f"passage {damaged[0]}#{damaged[1]}" if damaged else f"{count} passages, {layout.size} expected"
+        raise StoreError(f"{db_path}: damaged index ({what} is not as built); rebuild it with `python -m index build`")
+    passages = StoredPassages(db_path, rowids)
+    corpus = Corpus(layout.articles, passages, layout.speakers, meta.get("build_id", ""), meta.get("built_at", ""))
+    return corpus, layout
+
+
+def _layout_of(stored: dict[str, bytes], typed: dict[str, str]) -> tuple[Layout, np.ndarray]:
+    def array(name: str) -> np.ndarray:
+        return np.frombuffer(stored[name], dtype=np.dtype(typed[name]))
+
+    def lines(name: str) -> list[str]:
+        text = stored[name].decode()
+        return text.split("\n") if text else []
+
+    articles = tuple(
+        Article(i, t, d, tuple(tags), src) for i, t, d, tags, src in _from_json_lines(stored["articles"].decode())
+    )
+    speakers = tuple(
+        Speaker(a, n, tuple(r), tuple(al)) for a, n, r, al in _from_json_lines(stored["speakers"].decode())
+    )
+    bounds = array("profile_offsets").tolist()
+    blob = stored["profiles"]
+    surface: dict[str, str] = {}
+    words, stems = lines("surface_words"), lines("surface_stems")
+    for i in range(0, len(words), 20_000):  # in steps, for the same reason as _from_json_lines
+        surface.update(zip(words[i : i + 20_000], stems[i : i + 20_000], strict=True))
+    postings = Postings(lines("terms"), array("offsets"), array("docs"), array("tf"), array("idf"), array("norm"))
+    layout = Layout(
+        articles=articles,
+        speakers=speakers,
+        article_first=array("article_first"),
+        numbers=array("numbers"),
+        tokens=array("tokens"),
+        token_offsets=array("token_offsets"),
+        flags=array("flags"),
+        said_by=array("said_by"),
+        voices=tuple((a, n) for a, n in _from_json_lines(stored["voices"].decode())),
+        postings=postings,
+        surface=surface,
+        speaker_names=stored["speaker_names"].decode(),
+        profiles=tuple(blob[a:b] for a, b in itertools.pairwise(bounds)),
+    )
+    if "words" in stored:  # a build reads these; an engine does not
+        layout = replace(
+            layout,
+            lengths=array("lengths"),
+            words=WordTable(lines("words"), lines("word_stems")),
+            word_ids={source: array(f"word_ids_{source}") for source in WORD_SOURCES},
+            word_counts=array("word_counts").reshape(len(layout.articles), len(WORD_SOURCES)),
+        )
+    if len(layout.articles) + 1 != len(layout.article_first) or len(array("rowids")) != layout.size:
+        raise ValueError("the layout does not match its articles")
+    return layout, array("rowids")
+
+
+_PASSAGE_AT = "SELECT article_id, number, kind, text, speaker, lead_in, list_number FROM passages WHERE rowid = ?"
+_PASSAGES_AT = (
+    "SELECT rowid, article_id, number, kind, text, speaker, lead_in, list_number FROM passages "
+    "WHERE rowid IN (SELECT value FROM json_each(?))"
+)
+_ALL_PASSAGES = "SELECT article_id, number, kind, text, speaker, lead_in, list_number FROM passages"
+# What a build never writes (a hand edit, a damaged copy): found at open with one scan, not on a user's question.
+_DAMAGE = (
+    "SELECT article_id, number FROM passages WHERE typeof(text) != 'text' OR typeof(number) != 'integer' "
+    "OR kind NOT IN ('paragraph', 'quote', 'item') OR article_id NOT IN (SELECT id FROM articles) "
+    "UNION ALL SELECT id, 0 FROM articles WHERE typeof(title) != 'text' LIMIT 1"
+)
+
+
+class StoredPassages(Sequence[Passage]):
+    """An opened index's passages, in index order, read from the file when asked for (the recent ones kept).
+
+    Safe to share between threads. The connection stays open on the file that was opened: a rebuild renames
+    a new file over the path, and this one keeps reading the old file until the engine is dropped.
+    """
+
+    CACHED = 16384
+
+    def __init__(self, db_path: Path, rowids: np.ndarray) -> None:
+        self._rowids = rowids
+        self._size = len(rowids)
+        self._conn = _open(db_path, threads=True)
+        self._lock = threading.Lock()
+        self._cache: dict[int, Passage] = {}
+
+    def __len__(self) -> int:
+        return self._size
+
+    @overload
+    def __getitem__(self, i: int) -> Passage: ...
+
+    @overload
+    def __getitem__(self, i: slice) -> list[Passage]: ...
+
+    def __getitem__(self, i: int | slice) -> Passage | list[Passage]:
+        # The engine asks for a hundred passages per question, mostly the same ones again: a hit costs a dict get.
+        if type(i) is int:
+            found = self._cache.get(i)
+            if found is not None:
+                return found
+        if isinstance(i, slice):
+            return self._many(range(self._size)[i])
+        i = operator.index(i)
+        if i < 0:
+            i += self._size
+        if not 0 <= i < self._size:
+            raise IndexError(i)
+        found = self._cache.get(i)
+        if found is None:
+            with self._lock:
+                row = self._conn.execute(_PASSAGE_AT, (int(self._rowids[i]),)).fetchone()
+            found = Passage(*row)
+            self._keep({i: found})
+        return found
+
+    def _keep(self, passages: dict[int, Passage]) -> None:
+        if len(self._cache) > self.CACHED:
+            self._cache.clear()  # plain and bounded: a question reads tens of passages
+        self._cache.update(passages)
+
+    def __iter__(self) -> Iterator[Passage]:
+        for start in range(0, self._size, 2048):
+            yield from self._many(range(start, min(start + 2048, self._size)), keep=False)
+
+    def _many(self, at: range, *, keep: bool = True) -> list[Passage]:
+        """The passages at some positions, read in one query."""
+        if not len(at):
+            return []
+        wanted = self._rowids[at.start : at.stop : at.step].tolist()
+        with self._lock:
+            rows = {r[0]: r[1:] for r in self._conn.execute(_PASSAGES_AT, (json.dumps(wanted),))}
+        out = [Passage(*rows[rowid]) for rowid in wanted]
+        if keep:
+            self._keep(dict(zip(at, out, strict=True)))
+        return out
+
+
+def _checked_meta(db_path: Path) -> dict[str, str]:
     meta = read_meta(db_path)
     version = meta.get("schema_version")
     if version != str(SCHEMA_VERSION):
@@ -201,49 +632,45 @@ def load_corpus(db_path: Path) -> Corpus:
             f"{db_path}: index schema {version or 'unknown'}, this version needs {SCHEMA_VERSION}; "
             "rebuild it with `python -m index build`"
         )
-    db = _open(db_path)
-    missing = {"articles", "passages", "speakers", "meta"} - set(db.table_names())
-    if missing:
-        db.close()
-        raise StoreError(
-            f"{db_path}: damaged index (no {', '.join(sorted(missing))} table); rebuild it with `python -m index build`"
-        )
+    return meta
+
+
+def load_corpus(db_path: Path) -> Corpus:
+    """Load every article, passage and speaker of an index file, in index order (rows only, all in memory)."""
+    meta = _checked_meta(db_path)
+    conn = _open(db_path)
     try:
-        articles = tuple(
-            Article(id=r["id"], title=r["title"], date=r["date"], tags=tuple(json.loads(r["tags"] or "[]")),
-                    source=r["source"] or "")
-            for r in db["articles"].rows_where(order_by="rowid")
-        )  # fmt: skip
-        passages = tuple(
-            Passage(
-                article_id=r["article_id"],
-                number=r["number"],
-                kind=r["kind"],
-                text=r["text"],
-                speaker=r["speaker"],
-                lead_in=r["lead_in"],
-                list_number=r["list_number"],
+        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        missing = {"articles", "passages", "speakers", "meta"} - tables
+        if missing:
+            raise StoreError(
+                f"{db_path}: damaged index (no {', '.join(sorted(missing))} table); "
+                "rebuild it with `python -m index build`"
             )
-            for r in db["passages"].rows_where(order_by="rowid")
+        articles = tuple(
+            Article(id=r[0], title=r[1], date=r[2], tags=tuple(json.loads(r[3] or "[]")), source=r[4] or "")
+            for r in conn.execute("SELECT id, title, date, tags, source FROM articles ORDER BY rowid")
         )
+        where = {a.id: n for n, a in enumerate(articles)}
+        rows = conn.execute(_ALL_PASSAGES).fetchall()
+        rows.sort(key=lambda r: (where.get(r[0], len(where)), r[1] if isinstance(r[1], int) else 0))
+        passages = tuple(Passage(*r) for r in rows)
         speakers = tuple(
-            Speaker(article_id=r["article_id"], name=r["name"], roles=tuple(json.loads(r["roles"])),
-                    aliases=tuple(json.loads(r["aliases"])))
-            for r in db["speakers"].rows_where(order_by="id")
-        )  # fmt: skip
-    except (sqlite3.DatabaseError, KeyError, ValueError) as exc:
-        if "locked" in str(exc):
-            raise StoreError(f"{db_path}: the index is locked by another program; try again when it is done") from exc
-        raise StoreError(f"{db_path}: damaged index ({exc}); rebuild it with `python -m index build`") from exc
+            Speaker(article_id=r[0], name=r[1], roles=tuple(json.loads(r[2])), aliases=tuple(json.loads(r[3])))
+            for r in conn.execute("SELECT article_id, name, roles, aliases FROM speakers ORDER BY id")
+        )
+        speakers = tuple(sorted(speakers, key=lambda sp: where.get(sp.article_id, len(where))))
+    except (sqlite3.DatabaseError, KeyError, ValueError, TypeError) as exc:
+        raise _unreadable(db_path, exc, "damaged index") from exc
     finally:
-        db.close()
+        conn.close()
     damage = _damage(articles, passages, speakers)
     if damage:
         raise StoreError(f"{db_path}: damaged index ({damage}); rebuild it with `python -m index build`")
     return Corpus(articles, passages, speakers, build_id=meta.get("build_id", ""), built_at=meta.get("built_at", ""))
 
 
-def _damage(articles: tuple[Article, ...], passages: tuple[Passage, ...], speakers: tuple[Speaker, ...]) -> str:
+def _damage(articles: tuple[Article, ...], passages: Sequence[Passage], speakers: tuple[Speaker, ...]) -> str:
     """What is wrong with loaded rows that a build never writes (empty values, unknown kinds), or ""."""
     for a in articles:
         if not isinstance(a.id, str) or not isinstance(a.title, str):
@@ -260,14 +687,13 @@ def _damage(articles: tuple[Article, ...], passages: tuple[Passage, ...], speake
     return ""
 
 
-def _open(db_path: Path) -> sqlite_utils.Database:
+def _open(db_path: Path, *, threads: bool = False) -> sqlite3.Connection:
+    """A read-only connection to an index file (raises StoreError with the fix)."""
     if not db_path.is_file():
         raise StoreError(f"{db_path}: no index file; build it with `python -m index build`")
     try:
-        conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
+        conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True, check_same_thread=not threads)
         conn.execute("select count(*) from sqlite_master").fetchone()
     except sqlite3.DatabaseError as exc:
-        if "locked" in str(exc):
-            raise StoreError(f"{db_path}: the index is locked by another program; try again when it is done") from exc
-        raise StoreError(f"{db_path}: not a readable index ({exc}); rebuild it with `python -m index build`") from exc
-    return sqlite_utils.Database(conn)
+        raise _unreadable(db_path, exc) from exc
+    return conn

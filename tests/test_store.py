@@ -49,7 +49,7 @@ def articles_dir(tmp_path: Path) -> Path:
 def test_build_creates_tables_with_keys(db_path: Path) -> None:
     build(ARTICLES, db_path)
     db = sqlite_utils.Database(db_path)
-    assert set(db.table_names()) == {"articles", "passages", "speakers", "meta"}
+    assert set(db.table_names()) == {"articles", "passages", "speakers", "meta", "layout"}
     assert db.table("articles").pks == ["id"]
     assert db.table("passages").pks == ["id"]
     assert db.table("meta").pks == ["key"]
@@ -70,7 +70,7 @@ def test_build_creates_tables_with_keys(db_path: Path) -> None:
 def test_meta_table(db_path: Path) -> None:
     build(ARTICLES, db_path)
     meta = read_meta(db_path)
-    assert set(meta) == {"schema_version", "build_id", "built_at", "source_hashes"}
+    assert set(meta) == {"schema_version", "analysis", "build_id", "built_at", "source_hashes"}
     assert meta["schema_version"] == str(SCHEMA_VERSION)
     assert re.fullmatch(r"[0-9a-f]{32}", meta["build_id"])
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d.*", meta["built_at"])
@@ -277,7 +277,10 @@ def test_cli_build_prints_one_summary(articles_dir: Path, db_path: Path) -> None
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     assert len(lines) == 1
-    assert re.match(r"Indexed 3 article\(s\): 63 passages, \d+ quotes, 11 speakers in [\d.]+s", lines[0])
+    assert re.match(
+        r"Indexed 3 article\(s\) \(3 parsed, 0 unchanged\): 63 passages, \d+ quotes, 11 speakers in [\d.]+s", lines[0]
+    )
+    assert result.stderr == ""  # no progress bar when stderr is not a terminal
     assert str(db_path) in lines[0]
     assert len(load_corpus(db_path).articles) == 3
 
