@@ -105,7 +105,11 @@ def open_engine(db: Path) -> Engine:
         print(f"No index at {db}; building it from {DEFAULT_ARTICLES} (`python -m index build`) ...", file=sys.stderr)
         stats = build([DEFAULT_ARTICLES], db)
         print(f"Indexed {stats.articles} article(s), {stats.passages} passages.", file=sys.stderr)
-    return Engine.from_db(db)
+    from bot.live_index import serving_collector
+
+    engine = Engine.from_db(db)
+    serving_collector()
+    return engine
 
 
 def _chat(settings: Settings, db: Path | None) -> int:

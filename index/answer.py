@@ -187,9 +187,6 @@ class Engine:
         finally:
             if collecting:
                 gc.enable()
-            # What was loaded lives as long as the engine and holds no reference cycle (the analyser calls back
-            # through weak references): reference counting frees it, the collector need never scan it.
-            gc.freeze()
 
     @property
     def build_id(self) -> str:
