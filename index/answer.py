@@ -29,7 +29,7 @@ from index.models import Answer, Article, Passage, Speaker
 from index.question import Analyser, Intent, Query
 from index.rank import Ranker
 from index.retrieve import Candidate, candidates
-from index.store import Corpus, open_index
+from index.store import Corpus, StoredPassages, open_index
 from index.text import STOP_WORDS, fold, stem, terms, words
 
 logger = logging.getLogger(__name__)
@@ -432,11 +432,19 @@ class Engine:
         article_no = self._article_no
         return lambda docs: allowed[article_no[docs]]
 
+    def passages_at(self, indices: list[int]) -> list[Passage]:
+        """The passages at these positions (an opened index reads those it has not kept in one query)."""
+        if isinstance(self.passages, StoredPassages):
+            return self.passages.many(indices)
+        return [self.passages[i] for i in indices]
+
     def is_intro(self, i: int) -> bool:
         """Tell whether passage i introduces what follows it (a paragraph ending with a colon)."""
         p = self.passages[i]
-        nxt = self.passages[i + 1] if i + 1 < len(self.passages) else None
-        return p.kind == "paragraph" and p.text.endswith(":") and nxt is not None and nxt.article_id == p.article_id
+        if p.kind != "paragraph" or not p.text.endswith(":"):
+            return False
+        # Something follows it in its article (read from the article numbers: no passage is read).
+        return i + 1 < len(self._article_no) and self._article_no[i + 1] == self._article_no[i]
 
     def same_list(self, i: int) -> list[Passage]:
         """The items of the list that item i belongs to (a list's items stand together)."""

@@ -62,7 +62,7 @@ def _signed(applies: bool, value: bool) -> float:
 
 
 def _passage(c: Context, x: Candidate) -> tuple[int, str]:
-    p = c.engine.passages[x.index]
+    p = x.passage
     return x.index, p.text
 
 
@@ -106,12 +106,12 @@ def bigrams(c: Context, x: Candidate) -> float:
 
 def quote(c: Context, x: Candidate) -> float:
     """The passage is a quote line."""
-    return _flag(c.engine.passages[x.index].kind == "quote")
+    return _flag(x.passage.kind == "quote")
 
 
 def item(c: Context, x: Candidate) -> float:
     """The passage is a list item."""
-    return _flag(c.engine.passages[x.index].kind == "item")
+    return _flag(x.passage.kind == "item")
 
 
 def intro(c: Context, x: Candidate) -> float:
@@ -121,7 +121,7 @@ def intro(c: Context, x: Candidate) -> float:
 
 def lead(c: Context, x: Candidate) -> float:
     """The passage is its article's first."""
-    return _flag(c.engine.passages[x.index].number == 1)
+    return _flag(x.passage.number == 1)
 
 
 def position(c: Context, x: Candidate) -> float:
@@ -141,7 +141,7 @@ def causal(c: Context, x: Candidate) -> float:
 
 def attributed(c: Context, x: Candidate) -> float:
     """Somebody says the passage (a quote, or reported speech the parser attributed)."""
-    return _flag(c.engine.passages[x.index].speaker is not None)
+    return _flag(x.passage.speaker is not None)
 
 
 # -- the candidate against what the question asks ---------------------------------------------------
@@ -151,7 +151,7 @@ def speaker_match(c: Context, x: Candidate) -> float:
     """A question about what someone said, and the passage is said by that person."""
     who = c.q.speaker
     asked = who is not None and c.q.intent is Intent.SPEAKER
-    return _signed(asked, asked and c.engine.passages[x.index].speaker == who.name)  # type: ignore[union-attr]
+    return _signed(asked, asked and x.passage.speaker == who.name)  # type: ignore[union-attr]
 
 
 def speaker_mentioned(c: Context, x: Candidate) -> float:
@@ -160,12 +160,12 @@ def speaker_mentioned(c: Context, x: Candidate) -> float:
     if who is None:
         return 0.0
     surname = fold(who.name.split()[-1])
-    return _flag(surname in fold(c.engine.passages[x.index].text))
+    return _flag(surname in fold(x.passage.text))
 
 
 def other_speaker(c: Context, x: Candidate) -> float:
     """The question names someone and the passage is somebody else's words."""
-    said = c.engine.passages[x.index].speaker
+    said = x.passage.speaker
     asked = c.q.speaker is not None and c.q.intent is Intent.SPEAKER
     return _flag(asked and said is not None and said != c.q.speaker.name)  # type: ignore[union-attr]
 
@@ -173,7 +173,7 @@ def other_speaker(c: Context, x: Candidate) -> float:
 def side_match(c: Context, x: Candidate) -> float:
     """The passage is said by the side (organisation, party) the question's words name."""
     side = c.q.affiliated
-    return _flag(side is not None and c.engine.passages[x.index].speaker == side.name)
+    return _flag(side is not None and x.passage.speaker == side.name)
 
 
 def speaker_intent_quote(c: Context, x: Candidate) -> float:
@@ -201,7 +201,7 @@ def why_plain_item(c: Context, x: Candidate) -> float:
     """A why question, and the passage is a list item whose lead-in gives no reason (a demand states what)."""
     if c.q.answer_type is not AnswerType.WHY:
         return 0.0
-    p = c.engine.passages[x.index]
+    p = x.passage
     return _flag(p.kind == "item" and not c.engine.causal_lead_in(x.index))
 
 
@@ -222,28 +222,26 @@ def counts_noun(c: Context, x: Candidate) -> float:
 
 def tense(c: Context, x: Candidate) -> float:
     """A when question, and the passage speaks of the past or the future as the question does."""
-    return _signed(c.q.answer_type is AnswerType.WHEN, same_tense(c.q, c.engine.passages[x.index].text))
+    return _signed(c.q.answer_type is AnswerType.WHEN, same_tense(c.q, x.passage.text))
 
 
 def names_new(c: Context, x: Candidate) -> float:
     """A who/which question, and the passage names someone or something the question does not."""
     if c.q.answer_type is not AnswerType.WHO or c.q.intent is Intent.WHO_SAID:
         return 0.0
-    return _signed(True, names_someone_new(c.q, c.engine.passages[x.index]))
+    return _signed(True, names_someone_new(c.q, x.passage))
 
 
 def definition(c: Context, x: Candidate) -> float:
     """ "How does X define peace": the passage says what it is ("Peace is ...")."""
     if not c.asked_words or not c.q.defines:
         return 0.0
-    return _signed(True, defines(c.engine.passages[x.index].text, c.asked_words))
+    return _signed(True, defines(x.passage.text, c.asked_words))
 
 
 def spelled_out(c: Context, x: Candidate) -> float:
     """ "What does CPA stand for": the passage spells it out, "Long Name (CPA)"."""
-    return _signed(
-        c.acronym is not None, c.acronym is not None and bool(c.acronym.search(c.engine.passages[x.index].text))
-    )
+    return _signed(c.acronym is not None, c.acronym is not None and bool(c.acronym.search(x.passage.text)))
 
 
 def next_forward(c: Context, x: Candidate) -> float:
@@ -258,7 +256,7 @@ def next_late(c: Context, x: Candidate) -> float:
 
 def about_lead(c: Context, x: Candidate) -> float:
     """ "What is the article about": the passage is an article's lead."""
-    return _flag(c.q.intent is Intent.ABOUT and c.engine.passages[x.index].number == 1)
+    return _flag(c.q.intent is Intent.ABOUT and x.passage.number == 1)
 
 
 # -- the question's own evidence (the same for every candidate: it moves the decision to answer) ----

@@ -43,7 +43,7 @@ def answer(
         order = [n for n in order if not _used_lead_in(engine, found[n].index, exclude)]
         if not order:
             return abstain(q, "that is all the article says about this", [])
-    hits = [Hit(engine.passages[found[n].index], round(float(probs[n]), 4)) for n in order]
+    hits = [Hit(found[n].passage, round(float(probs[n]), 4)) for n in order]
     best = order[0]
     if probs[best] < model.threshold:
         return abstain(q, _reason(engine, q, model.against(rows[best])), hits[:MAX_CITED])

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from index.models import Passage
 from index.question import Intent, Query
 
 if TYPE_CHECKING:
@@ -28,16 +29,18 @@ class Candidate:
     index: int  # position in Engine.passages
     bm25: float  # 0.0 when only the structure brought it
     rank: int  # BM25 rank, 0 best; TOP_K and beyond for structure-only candidates
+    passage: Passage  # Engine.passages[index], read once: the features read it many times
 
 
 def candidates(engine: Engine, q: Query, exclude: frozenset[str] = frozenset()) -> list[Candidate]:
     """The candidates for a question, best BM25 first, then those the structure adds in article order."""
     scores = engine.ranker.grouped_scores(q.groups, limit=engine.candidate_limit, keep=engine.best_articles(q))
     out: dict[int, Candidate] = {}
-    for i, s in best_first(scores, TOP_K + len(exclude)):
-        if engine.passages[i].id in exclude:
+    best = best_first(scores, TOP_K + len(exclude))
+    for (i, s), p in zip(best, engine.passages_at([i for i, _ in best]), strict=True):
+        if p.id in exclude:
             continue
-        out[i] = Candidate(i, s, len(out))
+        out[i] = Candidate(i, s, len(out), p)
         if len(out) == TOP_K:
             break
     extra: list[int] = []
@@ -48,15 +51,18 @@ def candidates(engine: Engine, q: Query, exclude: frozenset[str] = frozenset()) 
         extra += engine.forward_looking(set(_articles_of(engine, out)))
     if q.intent is Intent.ABOUT:
         extra += engine.leads()
-    for i in extra[: STRUCTURE_K * 2]:
-        if i not in out and engine.passages[i].id not in exclude and len(out) < TOP_K + STRUCTURE_K:
-            out[i] = Candidate(i, scores.get(i, 0.0), TOP_K + len(out))
+    more = [i for i in dict.fromkeys(extra[: STRUCTURE_K * 2]) if i not in out]
+    for i, p in zip(more, engine.passages_at(more), strict=True):
+        if len(out) >= TOP_K + STRUCTURE_K:
+            break
+        if p.id not in exclude:
+            out[i] = Candidate(i, scores.get(i, 0.0), TOP_K + len(out), p)
     return list(out.values())
 
 
 def _articles_of(engine: Engine, found: dict[int, Candidate]) -> list[str]:
     """The articles of the best BM25 candidates (all articles when there are none)."""
-    return [engine.passages[i].article_id for i in list(found)[:3]]
+    return [x.passage.article_id for x in list(found.values())[:3]]
 
 
 def best_first(scores: dict[int, float], n: int) -> list[tuple[int, float]]:

@@ -602,6 +602,16 @@ class StoredPassages(Sequence[Passage]):
             self._keep({i: found})
         return found
 
+    def many(self, indices: list[int]) -> list[Passage]:
+        """The passages at these positions, those not kept read in one query."""
+        missing = [i for i in indices if i not in self._cache]
+        if len(missing) > 1:
+            wanted = {int(self._rowids[i]): i for i in missing}
+            with self._lock:
+                rows = self._conn.execute(_PASSAGES_AT, (json.dumps(list(wanted)),)).fetchall()
+            self._keep({wanted[r[0]]: Passage(*r[1:]) for r in rows})
+        return [self[i] for i in indices]
+
     def _keep(self, passages: dict[int, Passage]) -> None:
         if len(self._cache) > self.CACHED:
             self._cache.clear()  # plain and bounded: a question reads tens of passages
