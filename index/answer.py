@@ -38,6 +38,7 @@ CANDIDATES = 2000  # in a large archive, BM25 keeps only its best passages befor
 EVIDENCE_DEPTH = 30  # how many passages a check for a body's words reads, in tens
 REMEMBERED_ANSWERS = 1024
 TERM_CACHE = 4096  # terms whose articles are remembered (a long-running bot must not grow without bound)
+READ_TERMS = 16384  # passages whose terms are kept once read
 SMALL_SET = 1024  # articles in a remembered set of articles at most
 
 
@@ -130,7 +131,9 @@ class Engine:
         self._vocab = layout.postings.terms
         self._tokens = layout.tokens
         self._token_offsets = layout.token_offsets.tolist()
-        self._distinct: Recent[int, tuple[str, ...]] = Recent(16384)
+        # Each recently read passage's index terms, in order and distinct (the features read both, for every
+        # candidate). A plain dict emptied when full: reads and writes of one key are atomic across threads.
+        self._read_terms: dict[int, tuple[list[str], tuple[str, ...]]] = {}
         self.ranker = Ranker.from_postings(layout.postings)
         self.analyser = Analyser(
             self.ranker.vocabulary(),
@@ -344,15 +347,22 @@ class Engine:
 
     def term_sequence(self, i: int) -> list[str]:
         """Passage i's index terms in order."""
-        vocab = self._vocab
-        return [vocab[t] for t in self._tokens[self._token_offsets[i] : self._token_offsets[i + 1]].tolist()]
+        return self._passage_terms(i)[0]
 
     def distinct_terms(self, i: int) -> tuple[str, ...]:
         """Passage i's distinct index terms (a tuple: a tenth of the memory of a set, and as quick to search
         for the handful of words a question has)."""
-        found = self._distinct.get(i)
+        return self._passage_terms(i)[1]
+
+    def _passage_terms(self, i: int) -> tuple[list[str], tuple[str, ...]]:
+        found = self._read_terms.get(i)
         if found is None:
-            found = self._distinct.put(i, tuple(dict.fromkeys(self.term_sequence(i))))
+            vocab = self._vocab
+            seq = [vocab[t] for t in self._tokens[self._token_offsets[i] : self._token_offsets[i + 1]].tolist()]
+            found = (seq, tuple(dict.fromkeys(seq)))
+            if len(self._read_terms) >= READ_TERMS:
+                self._read_terms.clear()
+            self._read_terms[i] = found
         return found
 
     def position(self, i: int) -> float:
