@@ -38,7 +38,7 @@ CANDIDATES = 2000  # in a large archive, BM25 keeps only its best passages befor
 EVIDENCE_DEPTH = 30  # how many passages a check for a body's words reads, in tens
 REMEMBERED_ANSWERS = 1024
 TERM_CACHE = 4096  # terms whose articles are remembered (a long-running bot must not grow without bound)
-READ_TERMS = 16384  # passages whose terms are kept once read
+READ_TERMS = 8192  # passages whose terms (in order and distinct: two copies) are kept once read
 SMALL_SET = 1024  # articles in a remembered set of articles at most
 
 
