@@ -24,7 +24,7 @@ from bench.common import OUT, emit, index_db, peak_rss_mb, percentile, questions
 
 async def serve(size: str, before: float, after: float) -> dict[str, float]:
     from bot.conversation import Conversation
-    from bot.live_index import LiveIndex
+    from bot.live_index import LiveIndex, serving_collector
     from index.answer import Engine
 
     served = OUT / f"swap-{size}.db"
@@ -35,7 +35,9 @@ async def serve(size: str, before: float, after: float) -> dict[str, float]:
         conn.execute("UPDATE meta SET value = ? WHERE key = 'build_id'", (uuid.uuid4().hex,))
     conn.close()
     installed: list[float] = []
-    live = LiveIndex(served, Conversation(Engine.from_db(served, remember=0)), lambda c: installed.append(0), 0.25)
+    first = Conversation(Engine.from_db(served, remember=0))
+    serving_collector()  # as the bot does after its first load
+    live = LiveIndex(served, first, lambda c: installed.append(0), 0.25)
     live.start()
     questions = questions_for(size, 5000)
     samples: list[tuple[float, float]] = []  # (start, seconds)
