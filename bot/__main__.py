@@ -147,11 +147,11 @@ def _run(settings: Settings) -> int:
     logger.info("Loaded %d passages from %s; %s", len(engine.passages), settings.index_db, how)
     try:
         run(application, settings)
-    except InvalidToken:
-        # PTB's message holds the token, and a traceback would print it: one line naming the setting instead.
-        print(f"error: {rejected_token_message(settings)}", file=sys.stderr)
-        return 1
-    if token_rejected():  # revoked while running: polling stopped, so did the bot; a supervisor sees status 1
+        rejected = token_rejected()  # revoked while running: polling stopped, so did the bot
+    except InvalidToken:  # refused at start
+        rejected = True
+    if rejected:
+        # PTB's message holds the token, and a traceback would print it: one line naming the setting, status 1.
         print(f"error: {rejected_token_message(settings)}", file=sys.stderr)
         return 1
     return 0

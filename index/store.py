@@ -606,10 +606,7 @@ class StoredPassages(Sequence[Passage]):
         """The passages at these positions, those not kept read in one query."""
         missing = [i for i in indices if i not in self._cache]
         if len(missing) > 1:
-            wanted = {int(self._rowids[i]): i for i in missing}
-            with self._lock:
-                rows = self._conn.execute(_PASSAGES_AT, (json.dumps(list(wanted)),)).fetchall()
-            self._keep({wanted[r[0]]: Passage(*r[1:]) for r in rows})
+            self._keep(self._read(missing))
         return [self[i] for i in indices]
 
     def _keep(self, passages: dict[int, Passage]) -> None:
@@ -619,19 +616,22 @@ class StoredPassages(Sequence[Passage]):
 
     def __iter__(self) -> Iterator[Passage]:
         for start in range(0, self._size, 2048):
-            yield from self._many(range(start, min(start + 2048, self._size)), keep=False)
+            yield from self._read(range(start, min(start + 2048, self._size))).values()
 
-    def _many(self, at: range, *, keep: bool = True) -> list[Passage]:
-        """The passages at some positions, read in one query."""
+    def _many(self, at: range) -> list[Passage]:
+        """The passages at some positions, read in one query and kept."""
+        found = self._read(at)
+        self._keep(found)
+        return list(found.values())
+
+    def _read(self, at: Sequence[int]) -> dict[int, Passage]:
+        """The passages at these positions by position, in the order given, read from the file in one query."""
         if not len(at):
-            return []
-        wanted = self._rowids[at.start : at.stop : at.step].tolist()
+            return {}
+        rowids = [int(self._rowids[i]) for i in at]
         with self._lock:
-            rows = {r[0]: r[1:] for r in self._conn.execute(_PASSAGES_AT, (json.dumps(wanted),))}
-        out = [Passage(*rows[rowid]) for rowid in wanted]
-        if keep:
-            self._keep(dict(zip(at, out, strict=True)))
-        return out
+            rows = {r[0]: r[1:] for r in self._conn.execute(_PASSAGES_AT, (json.dumps(rowids),))}
+        return {i: Passage(*rows[rowid]) for i, rowid in zip(at, rowids, strict=True)}
 
 
 def _checked_meta(db_path: Path) -> dict[str, str]:
