@@ -187,12 +187,18 @@ def folds(asked: list[Asked], k: int) -> list[list[int]]:
     return [part for part in out if part]
 
 
-def _fold(job: tuple[list[Asked], list[int]]) -> list[tuple[float, bool]]:
+_SHARED: list[Asked] = []  # a fold worker's copy of every question, sent once when the worker starts
+
+
+def _share(asked: list[Asked]) -> None:
+    _SHARED[:] = asked
+
+
+def _fold(part: list[int]) -> list[tuple[float, bool]]:
     """Fit on every question outside one fold; return the fold's held-out (probability, right) pairs."""
-    asked, part = job
     inside = set(part)
-    model = fit_model([a for m, a in enumerate(asked) if m not in inside])
-    held = [asked[m] for m in part]
+    model = fit_model([a for m, a in enumerate(_SHARED) if m not in inside])
+    held = [_SHARED[m] for m in part]
     predict(model, held)
     return [(a.held_out, a.held_out_right) for a in held]
 
@@ -204,8 +210,8 @@ def leave_article_out(asked: list[Asked], k: int, tuned: set[str]) -> dict[int, 
     """
     parts = folds(asked, k)
     # Folds are independent: fitted in worker processes (the same seeds give the same models in any order).
-    with ProcessPoolExecutor(max_workers=min(WORKERS, len(parts))) as pool:
-        for n, (part, held) in enumerate(zip(parts, pool.map(_fold, [(asked, part) for part in parts]), strict=True)):
+    with ProcessPoolExecutor(max_workers=min(WORKERS, len(parts)), initializer=_share, initargs=(asked,)) as pool:
+        for n, (part, held) in enumerate(zip(parts, pool.map(_fold, parts), strict=True)):
             for m, (probability, right) in zip(part, held, strict=True):
                 asked[m].held_out, asked[m].held_out_right = probability, right
             print(f"  fold {n + 1}/{k}: {len(part)} questions", file=sys.stderr, flush=True)
