@@ -46,6 +46,13 @@ def archive(size: str) -> Path:
     return BUNDLED if size == "bundled" else OUT / f"archive-{SIZES[size]}"
 
 
+def with_vectors(size: str) -> bool:
+    """Whether the index for a size stores sentence vectors (index/dense.py). The synthetic archives are built
+    without: encoding costs about 8 ms a passage (a 1,000-article build would take minutes, not seconds) and 3 ms
+    a question; their figures are the engine's without vectors, the bundled article's are with them."""
+    return size == "bundled"
+
+
 def index_db(size: str) -> Path:
     """The index file the benchmarks build for a size."""
     return OUT / f"index-{size}.db"

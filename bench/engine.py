@@ -14,14 +14,14 @@ from __future__ import annotations
 import argparse
 import time
 
-from bench.common import BUNDLED, OUT, archive, emit, index_db, peak_rss_mb, percentile, questions_for
+from bench.common import BUNDLED, OUT, archive, emit, index_db, peak_rss_mb, percentile, questions_for, with_vectors
 
 
 def build(size: str) -> None:
     from index.build import build as build_index
 
     started = time.perf_counter()
-    stats = build_index([archive(size)], index_db(size), full=True)
+    stats = build_index([archive(size)], index_db(size), full=True, vectors=with_vectors(size))
     emit(
         {
             "size": size,
@@ -74,6 +74,7 @@ def answer(size: str, count: int, budget: float) -> None:
         {
             "size": size,
             "passages": len(engine.passages),
+            "vectors": engine.vectors is not None,
             "speakers": len(engine.speakers),
             "questions": len(latencies),
             "answered": answered / len(latencies),
@@ -106,7 +107,7 @@ def add(size: str) -> None:
     shutil.copy(index_db(size), copy)
     paths = [archive(size), extra]
     started = time.perf_counter()
-    stats = build_index(paths, copy)
+    stats = build_index(paths, copy, vectors=with_vectors(size))
     seconds = time.perf_counter() - started
     copy.unlink()
     emit({"size": size, "add_s": seconds, "parsed": stats.parsed, "articles": stats.articles,

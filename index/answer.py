@@ -16,20 +16,21 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Generic, TypeVar
+from typing import Generic, Literal, TypeVar
 
 import numpy as np
 
 from index import features, lexicon, present
 from index.analysis import AHEAD, CAUSES, QUOTE, Layout, analyse, load_profile_chunks
-from index.decide import Model
+from index.decide import MODEL_FILE, PLAIN_MODEL_FILE, Model
+from index.dense import BUILD_WORKERS, LiveVectors, Vectors, encoder
 from index.evidence import CAUSAL, counts_the_noun
 from index.lexicon import synonyms
 from index.models import Answer, Article, Passage, Speaker
 from index.question import Analyser, Intent, Query
 from index.rank import Ranker
 from index.retrieve import Candidate, candidates
-from index.store import Corpus, StoredPassages, open_index
+from index.store import Corpus, StoredPassages, open_index, stored_vectors
 from index.text import STOP_WORDS, fold, stem, terms, words
 
 logger = logging.getLogger(__name__)
@@ -94,12 +95,17 @@ class Engine:
         remember: int = REMEMBERED_ANSWERS,
         model: Model | None = None,
         layout: Layout | None = None,
+        vectors: Vectors | Literal["live"] | None = "live",
     ) -> None:
         """`remember`: how many recent answers to keep (0: compute every answer afresh); `model`: the fitted
-        decision (default: index/model.json, read when first needed); `layout`: the corpus's stored analysis
-        (an opened index gives it; otherwise the corpus is analysed here)."""
+        decision (default: index/model.json, or model-plain.json without vectors, read when first needed);
+        `layout`: the corpus's stored analysis (an opened index gives it; otherwise the corpus is analysed here);
+        `vectors`: where the passages' sentence vectors are read ("live": encoded when first needed; None: the
+        engine answers without them)."""
         self.corpus = corpus
         self._model = model
+        self.vectors: Vectors | None = LiveVectors() if vectors == "live" else vectors
+        self._asked: Recent[str, np.ndarray] = Recent(max(remember, 512))  # recent questions' vectors
         # An answer depends only on the index and the question, so recent ones are kept: a chat turn asks
         # the same thing more than once (the answer, then whether "more" has anything), and many users tap
         # the same example questions. Least recently used first out.
@@ -186,7 +192,7 @@ class Engine:
         gc.disable()
         try:
             corpus, layout = open_index(Path(db_path))
-            return cls(corpus, remember=remember, layout=layout)
+            return cls(corpus, remember=remember, layout=layout, vectors=stored_vectors(Path(db_path)))
         finally:
             if collecting:
                 gc.enable()
@@ -215,8 +221,21 @@ class Engine:
     def model(self) -> Model:
         """The fitted decision (read on first use: fitting builds engines before any model exists)."""
         if self._model is None:
-            self._model = Model.load()
+            dense = self.vectors is not None
+            self._model = Model.load(MODEL_FILE if dense else PLAIN_MODEL_FILE, features.names(dense))
         return self._model
+
+    def remember_questions(self, texts: list[str]) -> None:
+        """Encode questions to be asked soon in one go (fitting asks thousands)."""
+        for text, vector in zip(texts, encoder().encode(texts, BUILD_WORKERS), strict=True):
+            self._asked.put(text, vector)
+
+    def question_vector(self, text: str) -> np.ndarray:
+        """A question's sentence vector (3 ms; recent ones kept: "more" asks the same question again)."""
+        found = self._asked.get(text)
+        if found is None:
+            found = self._asked.put(text, encoder().encode([text])[0])
+        return found
 
     def answer(self, question: str, *, about: str | None = None, exclude: frozenset[str] = frozenset()) -> Answer:
         """Answer one question; `about` names the speaker of a follow-up, `exclude` passages already shown."""
@@ -470,6 +489,17 @@ class Engine:
         while end + 1 < len(self.passages) and same(end + 1):
             end += 1
         return list(self.passages[start : end + 1])
+
+    def shown(self, intent: Intent, i: int) -> Passage:
+        """The passage an answer led by candidate i shows first: what an intro leads into, a list's first item."""
+        if self.is_intro(i):
+            introduced = self.introduced(i)
+            if introduced:
+                return introduced[0]
+        p = self.passages[i]
+        if intent is Intent.LIST and p.kind == "item":
+            return self.same_list(i)[0]
+        return p
 
     def introduced(self, i: int) -> list[Passage]:
         """The list items or quote paragraphs an intro paragraph leads into."""

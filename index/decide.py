@@ -18,9 +18,10 @@ from typing import Any
 
 import numpy as np
 
-from index.features import NAMES
+from index.features import DENSE_NAMES
 
-MODEL_FILE = Path(__file__).with_name("model.json")
+MODEL_FILE = Path(__file__).with_name("model.json")  # for an index with sentence vectors (index/dense.py)
+PLAIN_MODEL_FILE = Path(__file__).with_name("model-plain.json")  # for one built with --no-vectors
 
 # What each feature means when it counts against answering: the reason a refusal gives.
 REASONS = {
@@ -74,7 +75,7 @@ class Trees:
             "depth": self.depth,
             "roots": self.roots.tolist(),
             "feature": self.feature.tolist(),
-            "threshold": [round(float(v), 8) for v in self.threshold],
+            "threshold": [float(v) for v in self.threshold],  # exact: LightGBM splits 0 from -0 at ±1e-35
             "left": self.left.tolist(),
             "right": self.right.tolist(),
             "value": [round(float(v), 8) for v in self.value],
@@ -120,12 +121,12 @@ class Model:
     threshold: float
 
     @classmethod
-    def load(cls, path: Path = MODEL_FILE) -> Model:
-        """Read the fitted model; its features must be this version's, in order."""
+    def load(cls, path: Path = MODEL_FILE, features: tuple[str, ...] = DENSE_NAMES) -> Model:
+        """Read a fitted model; its features must be these (this version's), in order."""
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
             names = tuple(data["features"])
-            if names != NAMES:
+            if names != features:
                 raise ModelError(f"{path}: fitted for other features than this version computes; run `make fit`")
             explain = data["explain"]
             return cls(

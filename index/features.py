@@ -11,7 +11,7 @@ import itertools
 import math
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -38,6 +38,7 @@ class Context:
     asked_words: list[str]  # the question's own words that are index terms (for "X is ..." definitions)
     missing_share: float  # share of the question's weighted content the index lacks
     silent: bool  # "what did the government say" and no passage has it saying anything
+    meaning: dict[int, tuple[float, float, float, int]] = field(default_factory=dict)  # see `closeness`
 
 
 Feature = Callable[[Context, Candidate], float]
@@ -304,6 +305,47 @@ def margin(c: Context, x: Candidate) -> float:
     return c.margin
 
 
+# -- closeness in meaning (sentence vectors, index/dense.py) -----------------------------------------
+
+
+def closeness(engine: Engine, q: Query, found: list[Candidate]) -> dict[int, tuple[float, float, float, int]]:
+    """Per candidate: the cosine of its passage's vector with the question's, that of the passage its answer
+    shows first, its cosine less the best candidate's, and its rank by cosine (0 closest)."""
+    vectors = engine.vectors
+    if vectors is None or not found:
+        return {}
+    shown = [engine.shown(q.intent, x.index) for x in found]
+    asked = engine.question_vector(q.text)
+    own = vectors.of([x.passage for x in found]) @ asked
+    first = vectors.of(shown) @ asked
+    rank = np.argsort(np.argsort(-own, kind="stable"), kind="stable")
+    best = float(own.max())
+    return {
+        x.index: (float(o), float(f), float(o) - best, int(r))
+        for x, o, f, r in zip(found, own.tolist(), first.tolist(), rank.tolist(), strict=True)
+    }
+
+
+def meaning_own(c: Context, x: Candidate) -> float:
+    """Cosine of the passage's sentence vector with the question's."""
+    return c.meaning[x.index][0]
+
+
+def meaning_shown(c: Context, x: Candidate) -> float:
+    """Cosine of the passage the answer shows first (what an intro leads into) with the question."""
+    return c.meaning[x.index][1]
+
+
+def meaning_gap(c: Context, x: Candidate) -> float:
+    """The passage's cosine less the closest candidate's (0 for the closest)."""
+    return c.meaning[x.index][2]
+
+
+def meaning_rank(c: Context, x: Candidate) -> float:
+    """The passage's rank among the candidates by cosine (0 closest)."""
+    return float(c.meaning[x.index][3])
+
+
 FEATURES: tuple[Feature, ...] = (
     bm25_share, bm25_log, rank_inverse, best_bm25, coverage, bigrams, quote, item, intro, lead, position, forward,
     causal, attributed, speaker_match, speaker_mentioned, other_speaker, side_match, speaker_intent_quote,
@@ -311,7 +353,14 @@ FEATURES: tuple[Feature, ...] = (
     spelled_out, next_forward, next_late, about_lead, unknown_person, absent_names, silent_body, focus_missing,
     missing, mostly_missing, margin,
 )  # fmt: skip
-NAMES: tuple[str, ...] = tuple(f.__name__ for f in FEATURES)
+MEANING: tuple[Feature, ...] = (meaning_own, meaning_shown, meaning_gap, meaning_rank)
+NAMES: tuple[str, ...] = tuple(f.__name__ for f in FEATURES)  # an index without sentence vectors
+DENSE_NAMES: tuple[str, ...] = NAMES + tuple(f.__name__ for f in MEANING)  # an index with them
+
+
+def names(dense: bool) -> tuple[str, ...]:
+    """The columns of the rows an engine with (or without) sentence vectors computes."""
+    return DENSE_NAMES if dense else NAMES
 
 
 def context(engine: Engine, q: Query, found: list[Candidate]) -> Context:
@@ -333,16 +382,18 @@ def context(engine: Engine, q: Query, found: list[Candidate]) -> Context:
         asked_words=[w for w in q.words if stem(w) in q.terms],
         missing_share=lacking / total if total else 0.0,
         silent=bool(engine.silent_body(q)),
+        meaning=closeness(engine, q, found),
     )
 
 
 def rows(engine: Engine, q: Query, found: list[Candidate]) -> np.ndarray:
-    """The feature rows of a question's candidates, one per candidate, columns in NAMES order."""
+    """The feature rows of a question's candidates, one per candidate, columns in `names` order."""
+    features = FEATURES + MEANING if engine.vectors is not None else FEATURES
     if not found:
-        return np.zeros((0, len(FEATURES)))
+        return np.zeros((0, len(features)))
     shared = context(engine, q, found)
-    out = np.empty((len(found), len(FEATURES)))
-    for column, f in enumerate(FEATURES):
+    out = np.empty((len(found), len(features)))
+    for column, f in enumerate(features):
         if f in PER_QUESTION:
             out[:, column] = f(shared, found[0])
         else:

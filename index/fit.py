@@ -7,7 +7,8 @@ candidate is labelled 1 when the passage it would put first holds a gold phrase.
 written by one author) are split into folds, and each fold's questions are answered by a model fitted on the
 other folds only, so on articles and a writing style it never saw; the
 answering threshold applied to a fold is the one that does best on the other folds' held-out predictions. The
-model is then fitted on every news question and written to index/model.json (fixed seed: the same data gives the
+model is then fitted on every news question and written to index/model.json, and once more without the sentence
+vector columns to index/model-plain.json (fixed seed: the same data gives the
 same file). The SQuAD sample (eval/squad) is never fitted on: the report scores the final model on it, beside
 plain BM25's first passage. Needs scikit-learn (`pip install -e ".[fit]"`); the bot does not.
 """
@@ -27,8 +28,9 @@ import numpy as np
 
 from index.answer import Engine
 from index.dataset import Labelled, LabelledSet, by_article, news_sets, squad_set
-from index.decide import MODEL_FILE, Explainer, Model, Trees
-from index.features import NAMES
+from index.decide import MODEL_FILE, PLAIN_MODEL_FILE, Explainer, Model, Trees
+from index.dense import BUILD_WORKERS, LiveVectors
+from index.features import DENSE_NAMES, names
 from index.parse import read_article
 from index.question import Intent
 from index.store import Corpus
@@ -56,18 +58,6 @@ class Asked:
     held_out_right: bool = False  # the best candidate (by that model) holds a gold phrase
 
 
-def first_shown(engine: Engine, intent: Intent, index: int) -> str:
-    """The text of the passage an answer led by this candidate shows first."""
-    if engine.is_intro(index):
-        introduced = engine.introduced(index)
-        if introduced:
-            return introduced[0].text
-    p = engine.passages[index]
-    if intent is Intent.LIST and p.kind == "item":
-        return engine.same_list(index)[0].text
-    return p.text
-
-
 def borrowed_offtopic(sets: list[LabelledSet], labelled_set: LabelledSet, count: int, seed: int) -> list[Labelled]:
     """Off-topic questions written for other sets ("best pizza in town"), asked of this set's article as well:
     off-topic for any news article, they show the model more questions that share a word or two by chance."""
@@ -82,66 +72,107 @@ def collect(sets: list[LabelledSet], *, borrow: int = 0) -> list[Asked]:
     other sets per article, for fitting only)."""
     out: list[Asked] = []
     for n, (labelled_set, article, questions) in enumerate(by_article(sets)):
-        engine = Engine(Corpus.of([read_article(labelled_set.article_path(article))]), remember=0)
+        parsed = read_article(labelled_set.article_path(article))
+        vectors = LiveVectors(BUILD_WORKERS)
+        vectors.of(parsed.passages)  # every passage in one go: batches of similar length encode fastest
+        engine = Engine(Corpus.of([parsed]), remember=0, vectors=vectors)
         group = f"{labelled_set.name}/{article}"
         extra = borrowed_offtopic(sets, labelled_set, borrow, SEED + n) if borrow else []
+        engine.remember_questions([lq.q for lq in [*questions, *extra]])
         for lq in [*questions, *extra]:
             q = engine.analyse(lq.q)
             if q.intent in DIRECT:
                 right = lq.right(engine.answer(lq.q))
-                out.append(Asked(lq, group, np.zeros((0, len(NAMES))), np.zeros(0), False, direct=right))
+                out.append(Asked(lq, group, np.zeros((0, len(DENSE_NAMES))), np.zeros(0), False, direct=right))
                 continue
             found, rows = engine.candidate_rows(q)
-            labels = np.array([lq.holds(first_shown(engine, q.intent, x.index)) for x in found], dtype=np.float64)
+            labels = np.array([lq.holds(engine.shown(q.intent, x.index).text) for x in found], dtype=np.float64)
             plain = [x for x in found if x.rank == 0 and x.bm25 > 0]
             plain_right = bool(plain) and lq.holds(engine.passages[plain[0].index].text)
             out.append(Asked(lq, group, rows, labels, plain_right, borrowed=lq.kind == "borrowed"))
     return out
 
 
-def fit_model(asked: list[Asked], threshold: float = 0.5) -> Model:
-    """Fit the boosted trees (and the logistic explainer) on these questions' candidate rows."""
-    from sklearn.ensemble import GradientBoostingClassifier
+def fit_model(asked: list[Asked], threshold: float = 0.5, *, dense: bool = True) -> Model:
+    """Fit the boosted trees (and the logistic explainer) on these questions' candidate rows (without the
+    sentence-vector columns unless `dense`)."""
     from sklearn.linear_model import LogisticRegression
 
-    rows = np.vstack([a.rows for a in asked if len(a.rows)])
+    columns = names(dense)
+    rows = np.vstack([a.rows[:, : len(columns)] for a in asked if len(a.rows)])
     labels = np.concatenate([a.labels for a in asked if len(a.rows)])
-    boosted = GradientBoostingClassifier(
-        n_estimators=TREES, max_depth=DEPTH, learning_rate=RATE, subsample=SUBSAMPLE, random_state=SEED
-    ).fit(rows, labels)
+    trees = export_trees(boosted_trees(rows, labels))
     mean = rows.mean(axis=0)
     scale = rows.std(axis=0)
     scale[scale == 0] = 1.0
     linear = LogisticRegression(C=C, max_iter=5000, random_state=SEED).fit((rows - mean) / scale, labels)
     explainer = Explainer(mean, scale, linear.coef_[0].copy())
-    return Model(NAMES, export_trees(boosted, float(labels.mean())), explainer, threshold)
+    return Model(columns, trees, explainer, threshold)
 
 
-def export_trees(boosted: Any, positive_share: float) -> Trees:
-    """Flatten a fitted GradientBoostingClassifier's trees (public `tree_` arrays) into one set of node arrays."""
-    features, thresholds, lefts, rights, values, roots = [], [], [], [], [], []
-    offset = 0
-    for estimator in boosted.estimators_[:, 0]:
-        tree = estimator.tree_
-        leaf = tree.children_left < 0
-        roots.append(offset)
-        features.append(np.where(leaf, 0, tree.feature))
-        thresholds.append(np.where(leaf, 0.0, tree.threshold))
-        lefts.append(np.where(leaf, -1, tree.children_left + offset))
-        rights.append(np.where(leaf, -1, tree.children_right + offset))
-        values.append(np.where(leaf, boosted.learning_rate * tree.value[:, 0, 0], 0.0))
-        offset += tree.node_count
-    left = np.concatenate(lefts)
+def boosted_trees(rows: np.ndarray, labels: np.ndarray, trees: int = TREES) -> Any:
+    """LightGBM's boosted trees on these rows (deterministic: one thread, fixed seeds)."""
+    import lightgbm
+
+    return lightgbm.LGBMClassifier(
+        n_estimators=trees,
+        max_depth=DEPTH,
+        num_leaves=2**DEPTH,
+        learning_rate=RATE,
+        subsample=SUBSAMPLE,
+        subsample_freq=1,
+        random_state=SEED,
+        deterministic=True,
+        force_row_wise=True,
+        n_jobs=1,
+        verbose=-1,
+    ).fit(rows, labels)
+
+
+def export_trees(boosted: Any) -> Trees:
+    """Flatten a fitted LightGBM model's trees (its public `dump_model` description) into one set of node
+    arrays: the first tree's leaves hold the starting log-odds, so the prior is 0."""
+    features: list[int] = []
+    thresholds: list[float] = []
+    lefts: list[int] = []
+    rights: list[int] = []
+    values: list[float] = []
+    roots: list[int] = []
+    depth = 0
+
+    def add(node: dict[str, Any], level: int) -> int:
+        nonlocal depth
+        at = len(features)
+        features.append(0)
+        thresholds.append(0.0)
+        lefts.append(-1)
+        rights.append(-1)
+        values.append(0.0)
+        if "leaf_value" in node:
+            values[at] = float(node["leaf_value"])
+            depth = max(depth, level)
+            return at
+        if node["decision_type"] != "<=":
+            raise ValueError(f"unexpected split {node['decision_type']!r}")
+        features[at] = int(node["split_feature"])
+        thresholds[at] = float(node["threshold"])
+        lefts[at] = add(node["left_child"], level + 1)
+        rights[at] = add(node["right_child"], level + 1)
+        return at
+
+    for tree in boosted.booster_.dump_model()["tree_info"]:
+        roots.append(add(tree["tree_structure"], 0))
+    left = np.asarray(lefts, dtype=np.int64)
     return Trees(
-        feature=np.concatenate(features).astype(np.int64),
-        threshold=np.concatenate(thresholds),
+        feature=np.asarray(features, dtype=np.int64),
+        threshold=np.asarray(thresholds, dtype=np.float64),
         left=left,
-        right=np.concatenate(rights),
+        right=np.asarray(rights, dtype=np.int64),
         leaf=left < 0,
-        value=np.concatenate(values),
+        value=np.asarray(values, dtype=np.float64),
         roots=np.asarray(roots, dtype=np.int64),
-        depth=int(boosted.max_depth),
-        prior=float(np.log(positive_share / (1.0 - positive_share))),
+        depth=depth,
+        prior=0.0,
     )
 
 
@@ -151,7 +182,7 @@ def predict(model: Model, asked: list[Asked]) -> None:
         if a.direct is not None or not len(a.rows):
             a.held_out, a.held_out_right = 0.0, False
             continue
-        probs = model.probabilities(a.rows)
+        probs = model.probabilities(a.rows[:, : len(model.names)])
         best = int(np.argmax(probs))  # ties: the first, which is BM25's better candidate
         a.held_out, a.held_out_right = float(probs[best]), bool(a.labels[best])
 
@@ -194,16 +225,16 @@ def _share(asked: list[Asked]) -> None:
     _SHARED[:] = asked
 
 
-def _fold(part: list[int]) -> list[tuple[float, bool]]:
+def _fold(part: list[int], dense: bool) -> list[tuple[float, bool]]:
     """Fit on every question outside one fold; return the fold's held-out (probability, right) pairs."""
     inside = set(part)
-    model = fit_model([a for m, a in enumerate(_SHARED) if m not in inside])
+    model = fit_model([a for m, a in enumerate(_SHARED) if m not in inside], dense=dense)
     held = [_SHARED[m] for m in part]
     predict(model, held)
     return [(a.held_out, a.held_out_right) for a in held]
 
 
-def leave_article_out(asked: list[Asked], k: int, tuned: set[str]) -> dict[int, float]:
+def leave_article_out(asked: list[Asked], k: int, tuned: set[str], *, dense: bool = True) -> dict[int, float]:
     """Answer each fold with a model fitted on the others; return each question's threshold.
 
     The threshold for a fold is the best on the other folds' held-out predictions of the `tuned` sets.
@@ -211,7 +242,7 @@ def leave_article_out(asked: list[Asked], k: int, tuned: set[str]) -> dict[int, 
     parts = folds(asked, k)
     # Folds are independent: fitted in worker processes (the same seeds give the same models in any order).
     with ProcessPoolExecutor(max_workers=min(WORKERS, len(parts)), initializer=_share, initargs=(asked,)) as pool:
-        for n, (part, held) in enumerate(zip(parts, pool.map(_fold, parts), strict=True)):
+        for n, (part, held) in enumerate(zip(parts, pool.map(_fold, parts, [dense] * len(parts)), strict=True)):
             for m, (probability, right) in zip(part, held, strict=True):
                 asked[m].held_out, asked[m].held_out_right = probability, right
             print(f"  fold {n + 1}/{k}: {len(part)} questions", file=sys.stderr, flush=True)
@@ -278,23 +309,26 @@ def main(argv: list[str] | None = None) -> int:
     news = {s.name for s in sets}
     rows = sum(len(a.rows) for a in asked)
     print(f"{len(asked)} questions, {len({a.group for a in asked})} articles, {rows} candidate rows", file=sys.stderr)
-    thresholds = leave_article_out(asked, args.folds, news)
-    threshold = best_threshold([a for a in asked if not a.borrowed])
-    model = fit_model(asked, threshold)
     squad = collect([squad_set()])
-    predict(model, squad)
-    lines, _ = report(asked + squad, thresholds | {len(asked) + n: threshold for n in range(len(squad))})
-    weights = sorted(zip(NAMES, model.explainer.weights, strict=True), key=lambda x: -abs(x[1]))
     print(f"News: leave-set-out, {args.folds} folds of whole sets (so of articles too), each fold's threshold chosen")
     print("without its labels.")
     print("SQuAD: the final model, never fitted on it. Plain BM25: this index's ranking, first passage, no refusals.")
-    print("\n".join(lines))
-    print(f"\nFinal model: {TREES} trees of depth {DEPTH}, threshold {threshold:.2f}. The logistic explainer's weights")
-    print("per standard deviation (what a refusal's reason reads; a summary of the evidence, not the decision):")
-    print(", ".join(f"{name} {w:+.2f}" for name, w in weights))
-    if not args.dry_run:
-        MODEL_FILE.write_text(json.dumps(model.to_json(), indent=1) + "\n", encoding="utf-8")
-        print(f"wrote {MODEL_FILE.relative_to(MODEL_FILE.parent.parent)} ({time.perf_counter() - started:.0f} s)")
+    for dense, path in ((True, MODEL_FILE), (False, PLAIN_MODEL_FILE)):
+        thresholds = leave_article_out(asked, args.folds, news, dense=dense)
+        threshold = best_threshold([a for a in asked if not a.borrowed])
+        model = fit_model(asked, threshold, dense=dense)
+        predict(model, squad)
+        lines, _ = report(asked + squad, thresholds | {len(asked) + n: threshold for n in range(len(squad))})
+        weights = sorted(zip(model.names, model.explainer.weights, strict=True), key=lambda x: -abs(x[1]))
+        kind = "with sentence vectors (index/model.json)" if dense else "without (index/model-plain.json)"
+        print(f"\n## The model {kind}\n")
+        print("\n".join(lines))
+        print(f"\n{TREES} trees of depth {DEPTH}, threshold {threshold:.2f}. The logistic explainer's weights per")
+        print("standard deviation (what a refusal's reason reads; a summary of the evidence, not the decision):")
+        print(", ".join(f"{name} {w:+.2f}" for name, w in weights))
+        if not args.dry_run:
+            path.write_text(json.dumps(model.to_json(), indent=1) + "\n", encoding="utf-8")
+            print(f"wrote {path.relative_to(path.parent.parent)} ({time.perf_counter() - started:.0f} s)")
     return 0
 
 

@@ -40,6 +40,7 @@ from index.analysis import (
     fingerprint,
     splice,
 )
+from index.dense import BUILD_WORKERS, ENCODER, encoder, from_blobs, to_blob
 from index.models import Article, ParsedArticle, Passage, Speaker
 from index.rank import Postings
 
@@ -89,6 +90,7 @@ def write_index(
     base: Path | None = None,
     keep: Sequence[str] = (),
     order: Sequence[str] | None = None,
+    vectors: bool = True,
 ) -> dict[str, int]:
     """Write an index to a temporary file beside db_path, then rename it over db_path.
 
@@ -98,7 +100,8 @@ def write_index(
     every article's source in index order (default: `keep`, then `parsed`); kept articles must stay in their
     previous order (`indexed_sources`). A reader never sees a
     half-written index, and a failure (an error raised by `parsed` too: it may be a generator that parses as
-    it goes) leaves the previous file as it was. Returns the index's counts
+    it goes) leaves the previous file as it was. With `vectors`, each new passage's sentence vector is
+    stored too (index/dense.py; `base` must hold them as well, see `reusable`). Returns the index's counts
     (passages, quotes, speakers).
     """
     if db_path.is_dir():
@@ -137,6 +140,8 @@ def write_index(
             for p in parsed:
                 analysed = analyse_article(p.article, p.passages, p.speakers, table)
                 _insert_article(db, p, hashes.get(p.article.source, ""))
+                if vectors:
+                    _insert_vectors(db, p.passages)
                 if streaming:
                     combiner.add(analysed)  # a full build streams: nothing of an article is held after this
                 else:
@@ -168,6 +173,7 @@ def write_index(
                     {"key": "build_id", "value": uuid.uuid4().hex},
                     {"key": "built_at", "value": time.strftime("%Y-%m-%dT%H:%M:%S%z")},
                     {"key": "source_hashes", "value": json.dumps(hashes, sort_keys=True)},
+                    {"key": "vectors", "value": ENCODER if vectors else "none"},
                 ],
                 pk="key",
             )
@@ -185,14 +191,16 @@ def write_index(
         raise
 
 
-def reusable(db_path: Path) -> dict[str, str] | None:
+def reusable(db_path: Path, *, vectors: bool = True) -> dict[str, str] | None:
     """The source hashes of an index an incremental build can start from (this schema, this analysis code,
-    readable), or None: then the build starts from scratch."""
+    vectors by this encoder or none as asked, readable), or None: then the build starts from scratch."""
     try:
         meta = read_meta(db_path)
     except StoreError:
         return None
     if meta.get("schema_version") != str(SCHEMA_VERSION) or meta.get("analysis") != fingerprint():
+        return None
+    if meta.get("vectors") != (ENCODER if vectors else "none"):
         return None
     try:
         hashes = json.loads(meta.get("source_hashes", ""))
@@ -210,6 +218,7 @@ _DROP_SPEAKERS = (
     "(SELECT id FROM articles WHERE source NOT IN (SELECT value FROM json_each(?)))"
 )
 _DROP_ARTICLES = "DELETE FROM articles WHERE source NOT IN (SELECT value FROM json_each(?))"
+_DROP_VECTORS = "DELETE FROM vectors WHERE id NOT IN (SELECT id FROM passages)"
 
 
 def indexed_sources(db_path: Path) -> list[str]:
@@ -241,6 +250,7 @@ def _drop_articles(db: sqlite_utils.Database, keep: Sequence[str]) -> None:
     db.conn.execute(_DROP_PASSAGES, kept)
     db.conn.execute(_DROP_SPEAKERS, kept)
     db.conn.execute(_DROP_ARTICLES, kept)
+    db.conn.execute(_DROP_VECTORS)
 
 
 def _spliced_rowids(
@@ -407,6 +417,8 @@ def _create_schema(db: sqlite_utils.Database) -> None:
     )
     _table(db, "meta").create({"key": str, "value": str}, pk="key")
     _table(db, "layout").create({"name": str, "dtype": str, "data": bytes}, pk="name")
+    # Each passage's sentence vector (index/dense.py), float16: Datasette shows them as binary.
+    _table(db, "vectors").create({"id": str, "data": bytes}, pk="id", foreign_keys=[("id", "passages", "id")])
     _table(db, "passages").create_index(["article_id", "number"], unique=True)
     _table(db, "speakers").create_index(["article_id", "name"], unique=True)
 
@@ -435,6 +447,12 @@ def _insert_article(db: sqlite_utils.Database, parsed: ParsedArticle, sha256: st
          "aliases": json.dumps(list(s.aliases))}
         for s in parsed.speakers
     )  # fmt: skip
+
+
+def _insert_vectors(db: sqlite_utils.Database, passages: Sequence[Passage]) -> None:
+    found = encoder().encode([p.text for p in passages], BUILD_WORKERS)
+    rows = [(p.id, to_blob(v)) for p, v in zip(passages, found, strict=True)]
+    db.conn.executemany("INSERT INTO vectors (id, data) VALUES (?, ?)", rows)
 
 
 def read_meta(db_path: Path) -> dict[str, str]:
@@ -632,6 +650,43 @@ class StoredPassages(Sequence[Passage]):
         with self._lock:
             rows = {r[0]: r[1:] for r in self._conn.execute(_PASSAGES_AT, (json.dumps(rowids),))}
         return {i: Passage(*rows[rowid]) for i, rowid in zip(at, rowids, strict=True)}
+
+
+class StoredVectors:
+    """An opened index's passage vectors, read from the file by passage id when asked for (recent ones kept).
+
+    Safe to share between threads; like StoredPassages, it keeps reading the file it opened.
+    """
+
+    CACHED = 8192  # 1.5 kB each as float32
+
+    def __init__(self, db_path: Path) -> None:
+        self._conn = _open(db_path, threads=True)
+        self._lock = threading.Lock()
+        self._cache: dict[str, np.ndarray] = {}
+
+    def of(self, passages: Sequence[Passage]) -> np.ndarray:
+        """The vectors of these passages, one row each (those not kept read in one query)."""
+        missing = list({p.id for p in passages if p.id not in self._cache})
+        if missing:
+            with self._lock:
+                rows = self._conn.execute(_VECTORS_OF, (json.dumps(missing),)).fetchall()
+            if len(rows) != len(missing):
+                raise StoreError("the index lacks vectors of some passages; rebuild it with `python -m index build`")
+            if len(self._cache) > self.CACHED:
+                self._cache.clear()
+            self._cache.update(zip((r[0] for r in rows), from_blobs([r[1] for r in rows]), strict=True))
+        return np.vstack([self._cache[p.id] for p in passages]) if passages else from_blobs([])
+
+
+_VECTORS_OF = "SELECT id, data FROM vectors WHERE id IN (SELECT value FROM json_each(?))"
+
+
+def stored_vectors(db_path: Path) -> StoredVectors | None:
+    """The passage vectors of an index built with them by this encoder, or None (then the engine answers without)."""
+    if read_meta(db_path).get("vectors") != ENCODER:
+        return None
+    return StoredVectors(db_path)
 
 
 def _checked_meta(db_path: Path) -> dict[str, str]:

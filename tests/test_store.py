@@ -49,7 +49,7 @@ def articles_dir(tmp_path: Path) -> Path:
 def test_build_creates_tables_with_keys(db_path: Path) -> None:
     build(ARTICLES, db_path)
     db = sqlite_utils.Database(db_path)
-    assert set(db.table_names()) == {"articles", "passages", "speakers", "meta", "layout"}
+    assert set(db.table_names()) == {"articles", "passages", "speakers", "meta", "layout", "vectors"}
     assert db.table("articles").pks == ["id"]
     assert db.table("passages").pks == ["id"]
     assert db.table("meta").pks == ["key"]
@@ -57,6 +57,7 @@ def test_build_creates_tables_with_keys(db_path: Path) -> None:
         assert [(fk.column, fk.other_table, fk.other_column) for fk in db.table(table).foreign_keys] == [
             ("article_id", "articles", "id")
         ]
+    assert [(fk.column, fk.other_table) for fk in db.table("vectors").foreign_keys] == [("id", "passages")]
     assert set(db.table("passages").columns_dict) == {
         "id", "article_id", "number", "kind", "text", "speaker", "lead_in", "list_number",
     }  # fmt: skip
@@ -70,7 +71,7 @@ def test_build_creates_tables_with_keys(db_path: Path) -> None:
 def test_meta_table(db_path: Path) -> None:
     build(ARTICLES, db_path)
     meta = read_meta(db_path)
-    assert set(meta) == {"schema_version", "analysis", "build_id", "built_at", "source_hashes"}
+    assert set(meta) == {"schema_version", "analysis", "build_id", "built_at", "source_hashes", "vectors"}
     assert meta["schema_version"] == str(SCHEMA_VERSION)
     assert re.fullmatch(r"[0-9a-f]{32}", meta["build_id"])
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d.*", meta["built_at"])

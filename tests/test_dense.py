@@ -1,0 +1,109 @@
+"""Sentence vectors (index/dense.py): encoded faithfully, stored at build time, read back, and optional."""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from index.answer import Engine
+from index.build import build
+from index.decide import MODEL_FILE, PLAIN_MODEL_FILE, Model
+from index.dense import DIMS, ENCODER, LiveVectors, encoder
+from index.features import DENSE_NAMES, NAMES
+from index.parse import read_article
+from index.store import read_meta, stored_vectors
+
+ROOT = Path(__file__).resolve().parent.parent
+DAVOS = ROOT / "articles" / "2026-01-22-davos-peace-talks.txt"
+PORT = ROOT / "tests" / "fixtures" / "2026-03-05-port-strike.txt"
+
+
+def test_vectors_are_unit_length_and_the_same_for_the_same_text_alone_or_in_a_batch() -> None:
+    texts = ["How much will the new bridge cost?", "a", "The mayor opened a school on Monday. " * 40]
+    together = encoder().encode(texts)
+    assert together.shape == (3, DIMS)
+    assert np.allclose(np.linalg.norm(together, axis=1), 1.0, atol=1e-5)
+    alone = np.vstack([encoder().encode([t]) for t in texts])
+    assert np.allclose(together, alone, atol=1e-4)  # padding to a batch's longest text changes nothing
+
+
+@pytest.mark.parametrize(
+    ("question", "answer", "unrelated"),
+    [
+        (
+            "how much will it cost",
+            "The project carries a price tag of 3 billion dollars.",
+            "The minister visited the site.",
+        ),
+        (
+            "why did the workers walk out",
+            "Dock staff stopped work over unpaid overtime.",
+            "The port handles a million boxes.",
+        ),
+        ("who won the election", "Maria Lopez took 54 percent of the vote.", "Polling stations open at 7am."),
+    ],
+)
+def test_a_paraphrase_sharing_no_word_is_closer_than_an_unrelated_passage(
+    question: str, answer: str, unrelated: str
+) -> None:
+    asked, right, wrong = encoder().encode([question, answer, unrelated])
+    assert asked @ right > asked @ wrong + 0.15
+
+
+def test_a_build_stores_every_passages_vector_and_the_engine_reads_them(tmp_path: Path) -> None:
+    db = tmp_path / "index.db"
+    stats = build([DAVOS, PORT], db)
+    assert read_meta(db)["vectors"] == ENCODER
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT count(*) FROM vectors").fetchone()[0] == stats.passages
+    engine = Engine.from_db(db)
+    assert engine.vectors is not None
+    parsed = [p for f in (DAVOS, PORT) for p in read_article(f).passages]
+    stored = engine.vectors.of(parsed)
+    live = LiveVectors().of(parsed)
+    assert np.abs(stored - live).max() < 2e-3  # stored as float16
+    assert engine.model.names == DENSE_NAMES
+
+
+def test_an_index_built_without_vectors_answers_with_the_model_fitted_without_them(tmp_path: Path) -> None:
+    db = tmp_path / "index.db"
+    build([DAVOS], db, vectors=False)
+    assert read_meta(db)["vectors"] == "none"
+    assert stored_vectors(db) is None
+    engine = Engine.from_db(db)
+    assert engine.vectors is None
+    assert engine.model.names == NAMES
+    answer = engine.answer("who is going to Moscow?")
+    assert answer.answered
+    _, rows = engine.candidate_rows(engine.analyse("who is going to Moscow?"))
+    assert rows.shape[1] == len(NAMES)
+
+
+def test_incremental_builds_keep_vectors_in_step_with_the_passages(tmp_path: Path) -> None:
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    shutil.copy(DAVOS, folder)
+    shutil.copy(PORT, folder)
+    db = tmp_path / "index.db"
+    build([folder], db)
+    (folder / PORT.name).unlink()
+    stats = build([folder], db)
+    assert stats.parsed == 0 and stats.removed == 1
+    with sqlite3.connect(db) as conn:
+        ids = {r[0] for r in conn.execute("SELECT id FROM passages")}
+        assert {r[0] for r in conn.execute("SELECT id FROM vectors")} == ids
+    # Asked for without vectors, the build starts again from scratch: no index mixes the two.
+    build([folder], db, vectors=False)
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT count(*) FROM vectors").fetchone()[0] == 0
+
+
+@pytest.mark.parametrize(("path", "names"), [(MODEL_FILE, DENSE_NAMES), (PLAIN_MODEL_FILE, NAMES)])
+def test_each_shipped_model_fits_its_features(path: Path, names: tuple[str, ...]) -> None:
+    model = Model.load(path, names)
+    assert model.names == names
+    assert 0.0 < model.threshold < 1.0
