@@ -105,7 +105,8 @@ class Engine:
         self.corpus = corpus
         self._model = model
         self.vectors: Vectors | None = LiveVectors() if vectors == "live" else vectors
-        self._asked: Recent[str, np.ndarray] = Recent(max(remember, 512))  # recent questions' vectors
+        self._asked: Recent[str, np.ndarray] = Recent(remember)  # recent questions' vectors
+        self._primed: dict[str, np.ndarray] = {}  # questions encoded ahead of asking (fitting)
         # An answer depends only on the index and the question, so recent ones are kept: a chat turn asks
         # the same thing more than once (the answer, then whether "more" has anything), and many users tap
         # the same example questions. Least recently used first out.
@@ -226,13 +227,14 @@ class Engine:
         return self._model
 
     def remember_questions(self, texts: list[str]) -> None:
-        """Encode questions to be asked soon in one go (fitting asks thousands)."""
-        for text, vector in zip(texts, encoder().encode(texts, BUILD_WORKERS), strict=True):
-            self._asked.put(text, vector)
+        """Encode questions to be asked soon in one go, on every core (fitting asks thousands)."""
+        self._primed.update(zip(texts, encoder().encode(texts, BUILD_WORKERS), strict=True))
 
     def question_vector(self, text: str) -> np.ndarray:
         """A question's sentence vector (3 ms; recent ones kept: "more" asks the same question again)."""
-        found = self._asked.get(text)
+        found = self._primed.get(text)
+        if found is None:
+            found = self._asked.get(text)
         if found is None:
             found = self._asked.put(text, encoder().encode([text])[0])
         return found
