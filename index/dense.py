@@ -15,6 +15,7 @@ model fitted without them.
 from __future__ import annotations
 
 import os
+import re
 import threading
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -26,7 +27,8 @@ import numpy as np
 from index.models import Passage
 
 MODEL_DIR = Path(__file__).with_name("minilm")
-ENCODER = "all-MiniLM-L6-v2/onnx-int8-per-channel/1"  # an index records it: vectors of another encoder are not mixed
+# An index records it: vectors of another encoder (or another way of cutting passages) are never mixed.
+ENCODER = "all-MiniLM-L6-v2/onnx-int8-per-channel/passages-and-sentences/2"
 DIMS = 384
 MAX_TOKENS = 128  # longer passages are read up to here (the model was trained on 128-token pieces)
 BUILD_WORKERS = min(os.cpu_count() or 1, 4)  # texts encoded at once by a build (a question gets one core)
@@ -97,28 +99,60 @@ class LiveVectors:
         self._workers = workers
         self._kept: dict[str, np.ndarray] = {}
 
-    def of(self, passages: Sequence[Passage]) -> np.ndarray:
-        """The vectors of these passages, one row each."""
-        missing = list({p.id: p.text for p in passages if p.id not in self._kept}.items())
+    def of(self, passages: Sequence[Passage]) -> list[np.ndarray]:
+        """Each passage's vectors (see `encode_passages`)."""
+        missing = list({p.id: p for p in passages if p.id not in self._kept}.values())
         if missing:
-            found = encoder().encode([text for _, text in missing], self._workers)
-            self._kept.update(zip((pid for pid, _ in missing), found, strict=True))
-        return np.vstack([self._kept[p.id] for p in passages]) if passages else np.zeros((0, DIMS), np.float32)
+            self._kept.update(zip((p.id for p in missing), encode_passages(missing, self._workers), strict=True))
+        return [self._kept[p.id] for p in passages]
+
+
+def sentences(text: str) -> list[str]:
+    """A passage's sentences, when it has more than one (a closing quote mark stays with its sentence)."""
+    found: list[str] = []
+    for piece in SENTENCE_END.split(text):
+        if found and ABBREVIATED.search(found[-1]):
+            found[-1] += " " + piece  # "Dr. Who", "J. Smith": not a sentence's end
+        elif piece.strip():
+            found.append(piece)
+    return found if len(found) > 1 else []
+
+
+SENTENCE_END = re.compile(r"(?:(?<=[.!?…])|(?<=[.!?…][”\"]))\s+(?=[“\"A-Z0-9])")
+# Titles and initials before a full stop (general English, not any article's).
+ABBREVIATED = re.compile(r"(?:\b(?:Mr|Mrs|Ms|Dr|Prof|St|Gen|Sen|Rep|Gov|Lt|Col|Capt|Sgt|Jr|Sr|No|vs|Mt|Ft)|\b[A-Z])\.$")
+
+
+def encode_passages(passages: Sequence[Passage], workers: int = 1) -> list[np.ndarray]:
+    """Each passage's vectors: a matrix whose first row is the whole passage's vector and whose other rows are
+    its sentences' (none for a passage of one sentence). A long paragraph's answer is often one sentence, whose
+    meaning the whole passage's vector blurs (SQuAD's paragraphs most of all)."""
+    texts: list[str] = []
+    sizes: list[int] = []
+    for p in passages:
+        pieces = [p.text, *sentences(p.text)]
+        texts += pieces
+        sizes.append(len(pieces))
+    found = encoder().encode(texts, workers)
+    out: list[np.ndarray] = []
+    at = 0
+    for size in sizes:
+        out.append(found[at : at + size])
+        at += size
+    return out
 
 
 class Vectors(Protocol):
     """Where an engine reads its passages' vectors."""
 
-    def of(self, passages: Sequence[Passage]) -> np.ndarray: ...
+    def of(self, passages: Sequence[Passage]) -> list[np.ndarray]: ...
 
 
-def to_blob(vector: np.ndarray) -> bytes:
-    """A vector as the index stores it: float16, little-endian (768 bytes)."""
-    return vector.astype("<f2").tobytes()
+def to_blob(vectors: np.ndarray) -> bytes:
+    """A passage's vectors as the index stores them: float16, little-endian, 768 bytes a row."""
+    return vectors.astype("<f2").tobytes()
 
 
-def from_blobs(blobs: Sequence[bytes]) -> np.ndarray:
+def from_blob(blob: bytes) -> np.ndarray:
     """Stored vectors back as float32 rows."""
-    if not blobs:
-        return np.zeros((0, DIMS), dtype=np.float32)
-    return np.frombuffer(b"".join(blobs), dtype="<f2").reshape(len(blobs), DIMS).astype(np.float32)
+    return np.frombuffer(blob, dtype="<f2").reshape(-1, DIMS).astype(np.float32)

@@ -38,7 +38,7 @@ class Context:
     asked_words: list[str]  # the question's own words that are index terms (for "X is ..." definitions)
     missing_share: float  # share of the question's weighted content the index lacks
     silent: bool  # "what did the government say" and no passage has it saying anything
-    meaning: dict[int, tuple[float, float, float, int]] = field(default_factory=dict)  # see `closeness`
+    meaning: dict[int, Closeness] = field(default_factory=dict)  # by candidate index, see `closeness`
 
 
 Feature = Callable[[Context, Candidate], float]
@@ -308,42 +308,70 @@ def margin(c: Context, x: Candidate) -> float:
 # -- closeness in meaning (sentence vectors, index/dense.py) -----------------------------------------
 
 
-def closeness(engine: Engine, q: Query, found: list[Candidate]) -> dict[int, tuple[float, float, float, int]]:
-    """Per candidate: the cosine of its passage's vector with the question's, that of the passage its answer
-    shows first, its cosine less the best candidate's, and its rank by cosine (0 closest)."""
+def closeness(engine: Engine, q: Query, found: list[Candidate]) -> dict[int, Closeness]:
+    """Per candidate, how close its passage's meaning is to the question's (cosines of sentence vectors)."""
     vectors = engine.vectors
     if vectors is None or not found:
         return {}
-    shown = [engine.shown(q.intent, x.index) for x in found]
     asked = engine.question_vector(q.text)
-    own = vectors.of([x.passage for x in found]) @ asked
-    first = vectors.of(shown) @ asked
-    rank = np.argsort(np.argsort(-own, kind="stable"), kind="stable")
-    best = float(own.max())
+    own = vectors.of([x.passage for x in found])
+    shown = vectors.of([engine.shown(q.intent, x.index) for x in found])
+    whole = np.array([float(m[0] @ asked) for m in own])
+    sentence = np.array([float((m @ asked).max()) for m in own])
+    rank = np.argsort(np.argsort(-whole, kind="stable"), kind="stable")
     return {
-        x.index: (float(o), float(f), float(o) - best, int(r))
-        for x, o, f, r in zip(found, own.tolist(), first.tolist(), rank.tolist(), strict=True)
+        x.index: Closeness(
+            whole=float(whole[n]),
+            shown=float(shown[n][0] @ asked),
+            gap=float(whole[n] - whole.max()),
+            rank=int(rank[n]),
+            sentence=float(sentence[n]),
+            sentence_gap=float(sentence[n] - sentence.max()),
+        )
+        for n, x in enumerate(found)
     }
+
+
+@dataclass(frozen=True)
+class Closeness:
+    """One candidate's closeness in meaning to the question."""
+
+    whole: float  # cosine of the passage's vector with the question's
+    shown: float  # the same for the passage its answer shows first (what an intro leads into)
+    gap: float  # `whole` less the closest candidate's (0 for the closest)
+    rank: int  # rank among the candidates by `whole`, 0 closest
+    sentence: float  # the best cosine of the passage or any one of its sentences
+    sentence_gap: float  # `sentence` less the best candidate's
 
 
 def meaning_own(c: Context, x: Candidate) -> float:
     """Cosine of the passage's sentence vector with the question's."""
-    return c.meaning[x.index][0]
+    return c.meaning[x.index].whole
 
 
 def meaning_shown(c: Context, x: Candidate) -> float:
     """Cosine of the passage the answer shows first (what an intro leads into) with the question."""
-    return c.meaning[x.index][1]
+    return c.meaning[x.index].shown
 
 
 def meaning_gap(c: Context, x: Candidate) -> float:
     """The passage's cosine less the closest candidate's (0 for the closest)."""
-    return c.meaning[x.index][2]
+    return c.meaning[x.index].gap
 
 
 def meaning_rank(c: Context, x: Candidate) -> float:
     """The passage's rank among the candidates by cosine (0 closest)."""
-    return float(c.meaning[x.index][3])
+    return float(c.meaning[x.index].rank)
+
+
+def meaning_sentence(c: Context, x: Candidate) -> float:
+    """The best cosine of the passage or one of its sentences with the question."""
+    return c.meaning[x.index].sentence
+
+
+def meaning_sentence_gap(c: Context, x: Candidate) -> float:
+    """That best cosine less the best candidate's."""
+    return c.meaning[x.index].sentence_gap
 
 
 FEATURES: tuple[Feature, ...] = (
@@ -353,7 +381,9 @@ FEATURES: tuple[Feature, ...] = (
     spelled_out, next_forward, next_late, about_lead, unknown_person, absent_names, silent_body, focus_missing,
     missing, mostly_missing, margin,
 )  # fmt: skip
-MEANING: tuple[Feature, ...] = (meaning_own, meaning_shown, meaning_gap, meaning_rank)
+MEANING: tuple[Feature, ...] = (
+    meaning_own, meaning_shown, meaning_gap, meaning_rank, meaning_sentence, meaning_sentence_gap,
+)  # fmt: skip
 NAMES: tuple[str, ...] = tuple(f.__name__ for f in FEATURES)  # an index without sentence vectors
 DENSE_NAMES: tuple[str, ...] = NAMES + tuple(f.__name__ for f in MEANING)  # an index with them
 

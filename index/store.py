@@ -40,7 +40,7 @@ from index.analysis import (
     fingerprint,
     splice,
 )
-from index.dense import BUILD_WORKERS, ENCODER, encoder, from_blobs, to_blob
+from index.dense import BUILD_WORKERS, ENCODER, encode_passages, from_blob, to_blob
 from index.models import Article, ParsedArticle, Passage, Speaker
 from index.rank import Postings
 
@@ -417,7 +417,7 @@ def _create_schema(db: sqlite_utils.Database) -> None:
     )
     _table(db, "meta").create({"key": str, "value": str}, pk="key")
     _table(db, "layout").create({"name": str, "dtype": str, "data": bytes}, pk="name")
-    # Each passage's sentence vector (index/dense.py), float16: Datasette shows them as binary.
+    # Each passage's sentence vectors (index/dense.py: the whole passage's, then each sentence's), float16.
     _table(db, "vectors").create({"id": str, "data": bytes}, pk="id", foreign_keys=[("id", "passages", "id")])
     _table(db, "passages").create_index(["article_id", "number"], unique=True)
     _table(db, "speakers").create_index(["article_id", "name"], unique=True)
@@ -450,7 +450,7 @@ def _insert_article(db: sqlite_utils.Database, parsed: ParsedArticle, sha256: st
 
 
 def _insert_vectors(db: sqlite_utils.Database, passages: Sequence[Passage]) -> None:
-    found = encoder().encode([p.text for p in passages], BUILD_WORKERS)
+    found = encode_passages(passages, BUILD_WORKERS)
     rows = [(p.id, to_blob(v)) for p, v in zip(passages, found, strict=True)]
     db.conn.executemany("INSERT INTO vectors (id, data) VALUES (?, ?)", rows)
 
@@ -658,15 +658,15 @@ class StoredVectors:
     Safe to share between threads; like StoredPassages, it keeps reading the file it opened.
     """
 
-    CACHED = 8192  # 1.5 kB each as float32
+    CACHED = 4096  # passages (1.5 kB a row as float32, two or three rows a passage)
 
     def __init__(self, db_path: Path) -> None:
         self._conn = _open(db_path, threads=True)
         self._lock = threading.Lock()
         self._cache: dict[str, np.ndarray] = {}
 
-    def of(self, passages: Sequence[Passage]) -> np.ndarray:
-        """The vectors of these passages, one row each (those not kept read in one query)."""
+    def of(self, passages: Sequence[Passage]) -> list[np.ndarray]:
+        """Each passage's vectors (index/dense.py `encode_passages`; those not kept read in one query)."""
         missing = list({p.id for p in passages if p.id not in self._cache})
         if missing:
             with self._lock:
@@ -675,8 +675,8 @@ class StoredVectors:
                 raise StoreError("the index lacks vectors of some passages; rebuild it with `python -m index build`")
             if len(self._cache) > self.CACHED:
                 self._cache.clear()
-            self._cache.update(zip((r[0] for r in rows), from_blobs([r[1] for r in rows]), strict=True))
-        return np.vstack([self._cache[p.id] for p in passages]) if passages else from_blobs([])
+            self._cache.update((r[0], from_blob(r[1])) for r in rows)
+        return [self._cache[p.id] for p in passages]
 
 
 _VECTORS_OF = "SELECT id, data FROM vectors WHERE id IN (SELECT value FROM json_each(?))"

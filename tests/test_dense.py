@@ -12,7 +12,7 @@ import pytest
 from index.answer import Engine
 from index.build import build
 from index.decide import MODEL_FILE, PLAIN_MODEL_FILE, Model
-from index.dense import DIMS, ENCODER, LiveVectors, encoder
+from index.dense import DIMS, ENCODER, LiveVectors, encoder, sentences
 from index.features import DENSE_NAMES, NAMES
 from index.parse import read_article
 from index.store import read_meta, stored_vectors
@@ -65,7 +65,10 @@ def test_a_build_stores_every_passages_vector_and_the_engine_reads_them(tmp_path
     parsed = [p for f in (DAVOS, PORT) for p in read_article(f).passages]
     stored = engine.vectors.of(parsed)
     live = LiveVectors().of(parsed)
-    assert np.abs(stored - live).max() < 2e-3  # stored as float16
+    for p, kept, fresh in zip(parsed, stored, live, strict=True):
+        assert kept.shape == fresh.shape == (1 + len(sentences(p.text)), DIMS)
+        assert np.abs(kept - fresh).max() < 2e-3  # stored as float16
+    assert any(len(m) > 1 for m in stored)  # passages of several sentences keep each sentence's vector too
     assert engine.model.names == DENSE_NAMES
 
 
@@ -100,6 +103,17 @@ def test_incremental_builds_keep_vectors_in_step_with_the_passages(tmp_path: Pat
     build([folder], db, vectors=False)
     with sqlite3.connect(db) as conn:
         assert conn.execute("SELECT count(*) FROM vectors").fetchone()[0] == 0
+
+
+def test_sentences_split_at_sentence_ends_only() -> None:
+    assert sentences("One sentence with 3.5 million and Dr. Who") == []
+    assert sentences("“We are close,” he said. The talks resume on Monday! Will they? Yes.") == [
+        "“We are close,” he said.",
+        "The talks resume on Monday!",
+        "Will they?",
+        "Yes.",
+    ]
+    assert sentences("He said: “It is over.” Then he left.") == ["He said: “It is over.”", "Then he left."]
 
 
 @pytest.mark.parametrize(("path", "names"), [(MODEL_FILE, DENSE_NAMES), (PLAIN_MODEL_FILE, NAMES)])
