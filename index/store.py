@@ -667,16 +667,23 @@ class StoredVectors:
 
     def of(self, passages: Sequence[Passage]) -> list[np.ndarray]:
         """Each passage's vectors (index/dense.py `encode_passages`; those not kept read in one query)."""
-        missing = list({p.id for p in passages if p.id not in self._cache})
+        found: dict[str, np.ndarray] = {}
+        for p in passages:
+            kept = self._cache.get(p.id)
+            if kept is not None:
+                found[p.id] = kept  # held here: another question may empty the cache meanwhile
+        missing = list(dict.fromkeys(p.id for p in passages if p.id not in found))
         if missing:
             with self._lock:
                 rows = self._conn.execute(_VECTORS_OF, (json.dumps(missing),)).fetchall()
             if len(rows) != len(missing):
                 raise StoreError("the index lacks vectors of some passages; rebuild it with `python -m index build`")
-            if len(self._cache) > self.CACHED:
-                self._cache.clear()
-            self._cache.update((r[0], from_blob(r[1])) for r in rows)
-        return [self._cache[p.id] for p in passages]
+            fresh = {r[0]: from_blob(r[1]) for r in rows}
+            found.update(fresh)
+            if len(self._cache) + len(fresh) > self.CACHED:
+                self._cache.clear()  # plain and bounded: a question reads tens of passages
+            self._cache.update(fresh)
+        return [found[p.id] for p in passages]
 
 
 _VECTORS_OF = "SELECT id, data FROM vectors WHERE id IN (SELECT value FROM json_each(?))"

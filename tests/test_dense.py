@@ -72,6 +72,18 @@ def test_a_build_stores_every_passages_vector_and_the_engine_reads_them(tmp_path
     assert engine.model.names == DENSE_NAMES
 
 
+def test_stored_vectors_beyond_the_cache_are_read_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    db = tmp_path / "index.db"
+    build([DAVOS, PORT], db)
+    vectors = stored_vectors(db)
+    assert vectors is not None
+    monkeypatch.setattr(vectors, "CACHED", 5)
+    parsed = [p for f in (DAVOS, PORT) for p in read_article(f).passages]
+    for start in range(0, len(parsed), 7):  # each call finds some kept, reads the rest, empties a full cache
+        batch = parsed[start : start + 12]
+        assert [len(m) for m in vectors.of(batch)] == [1 + len(sentences(p.text)) for p in batch]
+
+
 def test_an_index_built_without_vectors_answers_with_the_model_fitted_without_them(tmp_path: Path) -> None:
     db = tmp_path / "index.db"
     build([DAVOS], db, vectors=False)
