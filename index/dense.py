@@ -3,11 +3,11 @@
 BM25 sees words; a question that paraphrases its passage ("how much will it cost" / "a price tag of $3bn")
 shares few. The encoder is all-MiniLM-L6-v2 (sentence-transformers, Apache-2.0), exported to ONNX and
 quantised to int8 per channel (`index/minilm/`, made by devtools/export_encoder.py), run by ONNX Runtime:
-3 ms for a question and about 150 passages a second on one core, no PyTorch. Its mean-pooled, unit-length
+3 ms for a question and about 170 short texts a second on one core, no PyTorch. Its mean-pooled, unit-length
 vectors agree with the original model's to a cosine of 0.99 on average.
 
-Passages are encoded once, when an index is built (`index/store.py` keeps them in the `vectors` table); a
-question is encoded when it is asked. The fitted model reads the cosine similarities as features
+Passages (and each of their sentences) are encoded once, when an index is built (`index/store.py` keeps them in
+the `vectors` table); a question is encoded when it is asked. The fitted model reads the cosine similarities as features
 (index/features.py); an index built without vectors (`python -m index build --no-vectors`) is answered by a
 model fitted without them.
 """
