@@ -7,6 +7,7 @@ import argparse
 import json
 import logging
 import sys
+import threading
 from pathlib import Path
 
 from bot.config import ConfigError, Settings, load_settings
@@ -109,6 +110,8 @@ def open_engine(db: Path) -> Engine:
 
     engine = Engine.from_db(db)
     serving_collector()
+    # The encoder loads beside the bot's own start (the first question would otherwise wait for it).
+    threading.Thread(target=engine.warm, name="encoder-warm", daemon=True).start()
     return engine
 
 

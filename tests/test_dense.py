@@ -133,3 +133,16 @@ def test_each_shipped_model_fits_its_features(path: Path, names: tuple[str, ...]
     model = Model.load(path, names)
     assert model.names == names
     assert 0.0 < model.threshold < 1.0
+
+
+def test_warming_loads_the_encoder_only_for_an_engine_with_vectors(tmp_path: Path) -> None:
+    from index import dense
+
+    db = tmp_path / "index.db"
+    build([DAVOS], db, vectors=False)
+    dense._shared.clear()
+    Engine.from_db(db).warm()
+    assert not dense._shared  # no vectors: nothing to load
+    build([DAVOS], db)
+    Engine.from_db(db).warm()
+    assert dense._shared
