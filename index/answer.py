@@ -495,7 +495,7 @@ class Engine:
             start -= 1
         while end + 1 < len(self.passages) and same(end + 1):
             end += 1
-        return list(self.passages[start : end + 1])
+        return self.passages_at(list(range(start, end + 1)))  # kept passages: no query
 
     def shown(self, intent: Intent, i: int) -> Passage:
         """The passage an answer led by candidate i shows first: what an intro leads into, a list's first item."""
@@ -512,7 +512,7 @@ class Engine:
         """The list items or quote paragraphs an intro paragraph leads into."""
         out: list[Passage] = []
         first = self.passages[i + 1]
-        for p in self.passages[i + 1 : i + 1 + 40]:
+        for p in self.passages_at(list(range(i + 1, min(i + 41, len(self.passages))))):
             if p.article_id != first.article_id or p.kind != first.kind:
                 break
             if p.kind == "paragraph" and not p.text.startswith("“"):
