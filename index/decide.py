@@ -1,9 +1,10 @@
 """The decision: fitted trees turn a question's candidate rows into probabilities, pick the best candidate, and
 answer only when it is likely enough to hold the answer.
 
-The model (`index/model.json`, written by `make fit`) is a small gradient-boosted ensemble of shallow regression
-trees (scikit-learn's GradientBoostingClassifier, exported through its public `tree_` arrays): p = sigmoid(prior +
-the leaf values the row reaches in every tree) is the probability that a candidate's passage answers. The best
+The model (`index/model.json` for an index with sentence vectors, `index/model-plain.json` for one without; both
+written by `make fit`) is a small gradient-boosted ensemble of shallow regression trees (LightGBM's, exported
+through its public `dump_model` description): p = sigmoid(prior + the leaf values the row reaches in every tree)
+is the probability that a candidate's passage answers. The best
 candidate is the most probable; the bot answers when that probability reaches the model's threshold. A refusal
 names the feature that counts most against answering, read from a logistic model fitted beside the trees on the
 same rows (its weights are the readable summary `make fit` prints).
