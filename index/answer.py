@@ -23,7 +23,7 @@ import numpy as np
 from index import features, lexicon, present
 from index.analysis import AHEAD, CAUSES, QUOTE, Layout, analyse, load_profile_chunks
 from index.decide import MODEL_FILE, PLAIN_MODEL_FILE, Model
-from index.dense import BUILD_WORKERS, LiveVectors, Vectors, encoder
+from index.dense import BUILD_WORKERS, LiveVectors, Vectors, encoder, unavailable
 from index.evidence import CAUSAL, counts_the_noun
 from index.lexicon import synonyms
 from index.models import Answer, Article, Passage, Speaker
@@ -193,7 +193,12 @@ class Engine:
         gc.disable()
         try:
             corpus, layout = open_index(Path(db_path))
-            return cls(corpus, remember=remember, layout=layout, vectors=stored_vectors(Path(db_path)))
+            vectors = stored_vectors(Path(db_path))
+            missing = unavailable() if vectors is not None else ""
+            if missing:
+                logger.warning("%s: answering without sentence vectors: %s", db_path, missing)
+                vectors = None
+            return cls(corpus, remember=remember, layout=layout, vectors=vectors)
         finally:
             if collecting:
                 gc.enable()

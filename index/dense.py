@@ -79,6 +79,19 @@ class Encoder:
         return pooled / max(float(np.linalg.norm(pooled)), 1e-9)
 
 
+def unavailable() -> str:
+    """Why the encoder cannot be loaded here ("" when it can): a package or a model file missing."""
+    import importlib.util
+
+    for package in ("onnxruntime", "tokenizers"):
+        if importlib.util.find_spec(package) is None:
+            return f"the package {package} is not installed (pip install -e .)"
+    for name in ("model.onnx", "tokenizer.json"):
+        if not (MODEL_DIR / name).is_file():
+            return f"{MODEL_DIR / name} is missing (reinstall the project)"
+    return ""
+
+
 _shared: list[Encoder] = []
 _lock = threading.Lock()
 

@@ -146,3 +146,17 @@ def test_warming_loads_the_encoder_only_for_an_engine_with_vectors(tmp_path: Pat
     build([DAVOS], db)
     Engine.from_db(db).warm()
     assert dense._shared
+
+
+def test_without_the_encoders_files_an_index_with_vectors_is_answered_without_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    from index import dense
+
+    db = tmp_path / "index.db"
+    build([DAVOS], db)
+    monkeypatch.setattr(dense, "MODEL_DIR", tmp_path / "nowhere")
+    engine = Engine.from_db(db)
+    assert engine.vectors is None and engine.model.names == NAMES
+    assert engine.answer("who is going to Moscow?").answered
+    assert "answering without sentence vectors" in caplog.text and "model.onnx is missing" in caplog.text
