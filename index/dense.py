@@ -7,9 +7,9 @@ quantised to int8 per channel (`index/minilm/`, made by devtools/export_encoder.
 vectors agree with the original model's to a cosine of 0.99 on average.
 
 Passages (and each of their sentences) are encoded once, when an index is built (`index/store.py` keeps them in
-the `vectors` table); a question is encoded when it is asked. The fitted model reads the cosine similarities as features
-(index/features.py); an index built without vectors (`python -m index build --no-vectors`) is answered by a
-model fitted without them.
+the `vectors` table); a question is encoded when it is asked. The fitted model reads the cosine similarities as
+features (index/features.py); an index built without vectors (`python -m index build --no-vectors`) is answered
+by a model fitted without them.
 """
 
 from __future__ import annotations

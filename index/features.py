@@ -384,13 +384,20 @@ FEATURES: tuple[Feature, ...] = (
 MEANING: tuple[Feature, ...] = (
     meaning_own, meaning_shown, meaning_gap, meaning_rank, meaning_sentence, meaning_sentence_gap,
 )  # fmt: skip
-NAMES: tuple[str, ...] = tuple(f.__name__ for f in FEATURES)  # an index without sentence vectors
-DENSE_NAMES: tuple[str, ...] = NAMES + tuple(f.__name__ for f in MEANING)  # an index with them
+
+
+def columns(dense: bool) -> tuple[Feature, ...]:
+    """The features an engine with (or without) sentence vectors computes, in row order."""
+    return FEATURES + MEANING if dense else FEATURES
 
 
 def names(dense: bool) -> tuple[str, ...]:
-    """The columns of the rows an engine with (or without) sentence vectors computes."""
-    return DENSE_NAMES if dense else NAMES
+    """The names of those columns (what a model file lists)."""
+    return tuple(f.__name__ for f in columns(dense))
+
+
+NAMES: tuple[str, ...] = names(False)  # an index without sentence vectors
+DENSE_NAMES: tuple[str, ...] = names(True)  # an index with them
 
 
 def context(engine: Engine, q: Query, found: list[Candidate]) -> Context:
@@ -418,7 +425,7 @@ def context(engine: Engine, q: Query, found: list[Candidate]) -> Context:
 
 def rows(engine: Engine, q: Query, found: list[Candidate]) -> np.ndarray:
     """The feature rows of a question's candidates, one per candidate, columns in `names` order."""
-    features = FEATURES + MEANING if engine.vectors is not None else FEATURES
+    features = columns(engine.vectors is not None)
     if not found:
         return np.zeros((0, len(features)))
     shared = context(engine, q, found)

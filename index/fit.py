@@ -10,7 +10,7 @@ answering threshold applied to a fold is the one that does best on the other fol
 model is then fitted on every news question and written to index/model.json, and once more without the sentence
 vector columns to index/model-plain.json (fixed seed: the same data gives the
 same file). The SQuAD sample (eval/squad) is never fitted on: the report scores the final model on it, beside
-plain BM25's first passage. Needs scikit-learn (`pip install -e ".[fit]"`); the bot does not.
+plain BM25's first passage. Needs LightGBM and scikit-learn (`pip install -e ".[fit]"`); the bot does not.
 """
 
 from __future__ import annotations
@@ -74,7 +74,7 @@ def collect(sets: list[LabelledSet], *, borrow: int = 0) -> list[Asked]:
     for n, (labelled_set, article, questions) in enumerate(by_article(sets)):
         parsed = read_article(labelled_set.article_path(article))
         vectors = LiveVectors(BUILD_WORKERS)
-        vectors.of(parsed.passages)  # every passage in one go: batches of similar length encode fastest
+        vectors.of(parsed.passages)  # every passage in one go, on every core
         engine = Engine(Corpus.of([parsed]), remember=0, vectors=vectors)
         group = f"{labelled_set.name}/{article}"
         extra = borrowed_offtopic(sets, labelled_set, borrow, SEED + n) if borrow else []
