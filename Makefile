@@ -35,13 +35,16 @@ test: lint
 soak: $(STAMP)
 	SOAK=1 $(VENV)/bin/pytest -q -s tests/test_hardening_hostile.py
 
+# Extras installed once (again when the project's requirements change).
+$(VENV)/.installed-%: $(STAMP)
+	$(PY) -m pip install --quiet -c constraints.txt -e ".[$*]"
+	touch $@
+
 # Fit the answer model (index/model.json) on eval/news and print its leave-article-out report.
-fit: $(STAMP)
-	$(PY) -m pip install --quiet -c constraints.txt -e ".[fit]"
+fit: $(VENV)/.installed-fit
 	$(PY) -m index.fit
 
-bench: $(STAMP)
-	$(PY) -m pip install --quiet -c constraints.txt -e ".[bench]"
+bench: $(VENV)/.installed-bench
 	$(PY) -m bench
 
 clean:

@@ -38,7 +38,6 @@ REASONS = {
     "names_new": "no passage names who or what is asked for",
     "why_causal": "no passage gives a reason for this",
 }
-GENERIC_REASON = "the article does not answer this"
 
 
 class ModelError(RuntimeError):

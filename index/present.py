@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from index.decide import GENERIC_REASON, REASONS, Model
+from index.decide import REASONS, Model
 from index.models import Answer, Hit, Passage
 from index.question import Intent, Query
 from index.retrieve import Candidate
@@ -46,6 +46,8 @@ def answer(
     hits = [Hit(found[n].passage, round(float(probs[n]), 4)) for n in order]
     best = order[0]
     if probs[best] < model.threshold:
+        if all(x.bm25 == 0.0 for x in found):  # only meaning brought them (index/retrieve.py _closest)
+            return abstain(q, unmatched_reason(engine, q), hits[:MAX_CITED])
         return abstain(q, _reason(engine, q, model.against(rows[best])), hits[:MAX_CITED])
     top = found[best].index
     if engine.is_intro(top):
@@ -107,13 +109,14 @@ def _lead(q: Query, first: Passage) -> str:
 
 
 def _reason(engine: Engine, q: Query, against: str) -> str:
-    """The refusal's reason, from the feature that counted most against answering."""
-    template = REASONS.get(against, GENERIC_REASON)
+    """The refusal's reason, from the feature that counted most against answering ("" when it has nothing
+    to say beyond "the article doesn't answer that")."""
+    template = REASONS.get(against, "")
     if against in ("unknown_person", "absent_names", "silent_body"):
         return unmatched_reason(engine, q)
     missing = ", ".join(q.missing[:3])
     if "{missing}" in template and not missing:
-        return GENERIC_REASON
+        return ""
     return template.format(names=", ".join(q.absent_names), focus=" ".join(q.focus_missing), missing=missing)
 
 

@@ -7,6 +7,7 @@ among them is not done here (index/features.py, index/decide.py).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -20,6 +21,8 @@ if TYPE_CHECKING:
 
 TOP_K = 20  # BM25's best passages, always candidates
 STRUCTURE_K = 40  # at most this many more from the structure (a speaker's passages, forward-looking ones)
+CLOSEST_K = 3  # when BM25 finds nothing, the passages closest in meaning are the candidates
+CLOSEST_POOL = 400  # ... if the index holds at most this many passages (each one's vector is compared)
 
 
 @dataclass(frozen=True)
@@ -57,7 +60,26 @@ def candidates(engine: Engine, q: Query, exclude: frozenset[str] = frozenset()) 
             break
         if p.id not in exclude:
             out[i] = Candidate(i, scores.get(i, 0.0), TOP_K + len(out), p)
+    if not out:
+        return [Candidate(i, 0.0, TOP_K + n, p) for n, (i, p) in enumerate(_closest(engine, q, exclude))]
     return list(out.values())
+
+
+def _closest(engine: Engine, q: Query, exclude: frozenset[str]) -> list[tuple[int, Passage]]:
+    """The CLOSEST_K passages closest in meaning to the question, for a question none of whose words the
+    index holds ("wat did the unoin say", "does she admit to doping"): only with sentence vectors, for a
+    question with an English content word, and in an index of at most CLOSEST_POOL passages (an article or a
+    few), so that the work stays bounded. Whether one of them answers is the model's decision."""
+    if engine.vectors is None or not 0 < len(engine.passages) <= CLOSEST_POOL:
+        return []
+    if not any(re.search("[a-z]", w) for w in q.content):  # the encoder knows English words, not symbols
+        return []
+    every = list(range(len(engine.passages)))
+    passages = engine.passages_at(every)
+    asked = engine.question_vector(q.text)
+    close = np.array([float(m[0] @ asked) for m in engine.vectors.of(passages)])
+    order = np.argsort(-close, kind="stable").tolist()
+    return [(every[n], passages[n]) for n in order if passages[n].id not in exclude][:CLOSEST_K]
 
 
 def _articles_of(engine: Engine, found: dict[int, Candidate]) -> list[str]:

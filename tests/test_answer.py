@@ -583,3 +583,12 @@ def test_query_carries_what_answering_needs(davos: Engine) -> None:
     assert davos.analyse("what did the EU say").said_slot == ("the", "eu")
     with pytest.raises(AttributeError):
         q.intent = "speaker"  # type: ignore[misc,assignment]
+
+
+def test_a_question_sharing_no_word_with_the_article_is_refused_saying_so(port: Engine) -> None:
+    """Its candidates come from meaning alone (index/retrieve.py); refused, the reason names the word the
+    article lacks rather than repeating that the article does not answer."""
+    answer = port.answer("whats the mood like")
+    assert not answer.answered
+    assert answer.reason == "the article does not mention mood"
+    assert answer.hits  # the closest passages, for reference

@@ -15,7 +15,8 @@ from index.decide import MODEL_FILE, PLAIN_MODEL_FILE, Model
 from index.dense import DIMS, ENCODER, LiveVectors, encoder, sentences
 from index.features import DENSE_NAMES, NAMES
 from index.parse import read_article
-from index.store import read_meta, stored_vectors
+from index.retrieve import CLOSEST_K, candidates
+from index.store import Corpus, read_meta, stored_vectors
 
 ROOT = Path(__file__).resolve().parent.parent
 DAVOS = ROOT / "articles" / "2026-01-22-davos-peace-talks.txt"
@@ -160,3 +161,18 @@ def test_without_the_encoders_files_an_index_with_vectors_is_answered_without_th
     assert engine.vectors is None and engine.model.names == NAMES
     assert engine.answer("who is going to Moscow?").answered
     assert "answering without sentence vectors" in caplog.text and "model.onnx is missing" in caplog.text
+
+
+def test_a_question_none_of_whose_words_the_index_holds_gets_the_passages_closest_in_meaning() -> None:
+    parsed = read_article(PORT)
+    with_vectors = Engine(Corpus.of([parsed]), vectors=LiveVectors())
+    q = with_vectors.analyse("are shops running out of food")  # no word of it is in the article
+    assert not with_vectors.ranker.grouped_scores(q.groups, limit=with_vectors.candidate_limit)
+    found = candidates(with_vectors, q)
+    assert len(found) == CLOSEST_K
+    assert all(x.bm25 == 0.0 for x in found)
+    asked = with_vectors.question_vector(q.text)
+    closeness = [float(LiveVectors().of([p])[0][0] @ asked) for p in with_vectors.passages]
+    assert [x.index for x in found] == sorted(range(len(closeness)), key=lambda i: -closeness[i])[:CLOSEST_K]
+    # Without vectors there is nothing to go by: no candidates, a refusal.
+    assert candidates(Engine(Corpus.of([parsed]), vectors=None), q) == []
