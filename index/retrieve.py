@@ -60,12 +60,12 @@ def candidates(engine: Engine, q: Query, exclude: frozenset[str] = frozenset()) 
             break
         if p.id not in exclude:
             out[i] = Candidate(i, scores.get(i, 0.0), TOP_K + len(out), p)
-    if not out:
-        return [Candidate(i, 0.0, TOP_K + n, p) for n, (i, p) in enumerate(_closest(engine, q, exclude))]
+    if not out and not exclude:  # ("more" after everything a speaker said is shown: nothing more)
+        return [Candidate(i, 0.0, TOP_K + n, p) for n, (i, p) in enumerate(_closest(engine, q))]
     return list(out.values())
 
 
-def _closest(engine: Engine, q: Query, exclude: frozenset[str]) -> list[tuple[int, Passage]]:
+def _closest(engine: Engine, q: Query) -> list[tuple[int, Passage]]:
     """The CLOSEST_K passages closest in meaning to the question, for a question none of whose words the
     index holds ("wat did the unoin say", "does she admit to doping"): only with sentence vectors, for a
     question with a word in Latin letters or digits, and in an index of at most CLOSEST_POOL passages (an
@@ -79,7 +79,7 @@ def _closest(engine: Engine, q: Query, exclude: frozenset[str]) -> list[tuple[in
     asked = engine.question_vector(q.text)
     close = np.array([float(m[0] @ asked) for m in engine.vectors.of(passages)])
     order = np.argsort(-close, kind="stable").tolist()
-    return [(every[n], passages[n]) for n in order if passages[n].id not in exclude][:CLOSEST_K]
+    return [(every[n], passages[n]) for n in order[:CLOSEST_K]]
 
 
 def _articles_of(engine: Engine, found: dict[int, Candidate]) -> list[str]:
