@@ -68,12 +68,12 @@ def candidates(engine: Engine, q: Query, exclude: frozenset[str] = frozenset()) 
 def _closest(engine: Engine, q: Query) -> list[tuple[int, Passage]]:
     """The CLOSEST_K passages closest in meaning to the question, for a question none of whose words the
     index holds ("wat did the unoin say", "does she admit to doping"): only with sentence vectors, for a
-    question with a word in Latin letters or digits, and in an index of at most CLOSEST_POOL passages (an
+    question with a content word in Latin letters or digits, and in an index of at most CLOSEST_POOL passages (an
     article or a few), so that the work stays bounded. Whether one of them answers is the model's decision."""
     if engine.vectors is None or not 0 < len(engine.passages) <= CLOSEST_POOL:
         return []
-    if not any(re.search("[a-z0-9]", w) for w in q.words):  # the encoder knows English words, not symbols
-        return []
+    if not any(re.search("[a-z0-9]", w) for w in q.content):  # the encoder knows English words, not symbols
+        return []  # (and "what else did he say?" in a new chat names nothing to look for)
     every = list(range(len(engine.passages)))
     passages = engine.passages_at(every)
     asked = engine.question_vector(q.text)
