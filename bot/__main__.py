@@ -111,7 +111,7 @@ def open_engine(db: Path) -> Engine:
     engine = Engine.from_db(db)
     serving_collector()
     # The encoder loads beside the bot's own start (the first question would otherwise wait for it).
-    threading.Thread(target=engine.warm, name="encoder-warm", daemon=True).start()
+    threading.Thread(target=engine.warm, name="encoder-warm").start()  # not a daemon: see Engine.from_db
     return engine
 
 

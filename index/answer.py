@@ -30,7 +30,7 @@ from index.models import Answer, Article, Passage, Speaker
 from index.question import Analyser, Intent, Query
 from index.rank import Ranker
 from index.retrieve import Candidate, candidates
-from index.store import Corpus, StoredPassages, open_index, stored_vectors
+from index.store import Corpus, StoredPassages, StoreError, open_index, stored_vectors
 from index.text import STOP_WORDS, fold, stem, terms, words
 
 logger = logging.getLogger(__name__)
@@ -192,9 +192,16 @@ class Engine:
         collecting = gc.isenabled()
         gc.disable()
         try:
-            corpus, layout = open_index(Path(db_path))
-            vectors = stored_vectors(Path(db_path))
+            try:
+                vectors = stored_vectors(Path(db_path))
+            except StoreError:
+                vectors = None  # open_index says what is wrong with the file
             missing = unavailable() if vectors is not None else ""
+            if vectors is not None and not missing:
+                # The encoder loads (0.3 s) on the other core while the index opens, not at the first question.
+                # Not a daemon: a process that ends sooner waits for it (ending inside ONNX Runtime aborts).
+                threading.Thread(target=encoder, name="encoder-load").start()
+            corpus, layout = open_index(Path(db_path))
             if missing:
                 logger.warning("%s: answering without sentence vectors: %s", db_path, missing)
                 vectors = None

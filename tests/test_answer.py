@@ -592,3 +592,22 @@ def test_a_question_sharing_no_word_with_the_article_is_refused_saying_so(port: 
     assert not answer.answered
     assert answer.reason == "the article does not mention mood"
     assert answer.hits  # the closest passages, for reference
+
+
+def test_a_process_that_ends_while_the_encoder_loads_exits_cleanly(davos_db: tuple[Engine, Path]) -> None:
+    """The encoder loads in a thread while the index opens; a question answered without it ("x" asks nothing)
+    ends the process before the load does, and the exit must wait for it (ending inside ONNX Runtime aborted
+    with `terminate called without an active exception`)."""
+    _, db = davos_db
+    for _ in range(3):
+        result = subprocess.run(
+            [sys.executable, "-m", "bot", "ask", "--db", str(db), "x"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            encoding="utf-8",
+            timeout=120,
+            check=False,
+        )
+        assert result.returncode == 0, result.stderr
+        assert "terminate" not in result.stderr
