@@ -1,8 +1,9 @@
 """Candidates: the passages that may answer a question, from BM25 and the article's structure.
 
 Never fewer than BM25's own best passages; the speaker a question names adds their passages, a question about
-what comes next adds the forward-looking ones, a question about the article adds each article's lead. Deciding
-among them is not done here (index/features.py, index/decide.py).
+what comes next adds the forward-looking ones, a question about the article adds each article's lead; a question
+none of whose content words the index holds gets the passages closest in meaning. Deciding among them is not
+done here (index/features.py, index/decide.py).
 """
 
 from __future__ import annotations
@@ -36,7 +37,8 @@ class Candidate:
 
 
 def candidates(engine: Engine, q: Query, exclude: frozenset[str] = frozenset()) -> list[Candidate]:
-    """The candidates for a question, best BM25 first, then those the structure adds in article order."""
+    """The candidates for a question, best BM25 first, then those the structure adds in article order (or,
+    when neither finds any, the closest in meaning)."""
     scores = engine.ranker.grouped_scores(q.groups, limit=engine.candidate_limit, keep=engine.best_articles(q))
     out: dict[int, Candidate] = {}
     best = best_first(scores, TOP_K + len(exclude))
