@@ -76,12 +76,11 @@ def _closest(engine: Engine, q: Query) -> list[tuple[int, Passage]]:
         return []
     if not any(re.search("[a-z0-9]", w) for w in q.content):  # the encoder knows English words, not symbols
         return []  # (and "what else did he say?" in a new chat names nothing to look for)
-    every = list(range(len(engine.passages)))
-    passages = engine.passages_at(every)
+    passages = engine.passages_at(list(range(len(engine.passages))))
     asked = engine.question_vector(q.text)
     close = np.array([float(m[0] @ asked) for m in engine.vectors.of(passages)])
     order = np.argsort(-close, kind="stable").tolist()
-    return [(every[n], passages[n]) for n in order[:CLOSEST_K]]
+    return [(n, passages[n]) for n in order[:CLOSEST_K]]
 
 
 def _articles_of(engine: Engine, found: dict[int, Candidate]) -> list[str]:

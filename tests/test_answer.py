@@ -382,18 +382,23 @@ ASK_LINES = [
 ]
 
 
-def test_ask_json_contract(davos_db: tuple[Engine, Path]) -> None:
-    _, db = davos_db
-    result = subprocess.run(
-        [sys.executable, "-m", "bot", "ask", "--json", "--db", str(db)],
+def ask_process(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+    """Run `python -m bot ask ARGS` from the project root, text in and out."""
+    return subprocess.run(
+        [sys.executable, "-m", "bot", "ask", *args],
         cwd=ROOT,
-        input="".join(line + "\n" for line in ASK_LINES),
+        input=stdin,
         capture_output=True,
         text=True,
         encoding="utf-8",
         timeout=120,
         check=False,
     )
+
+
+def test_ask_json_contract(davos_db: tuple[Engine, Path]) -> None:
+    _, db = davos_db
+    result = ask_process("--json", "--db", str(db), stdin="".join(line + "\n" for line in ASK_LINES))
     assert result.returncode == 0, result.stderr
     rows = [json.loads(line) for line in result.stdout.splitlines()]
     assert [r["question"] for r in rows] == ASK_LINES
@@ -435,15 +440,7 @@ def test_ask_json_bad_bytes_still_give_one_valid_utf8_json_line_each(
 
 
 def test_ask_json_missing_index(tmp_path: Path) -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "bot", "ask", "--json", "--db", str(tmp_path / "missing.db")],
-        cwd=ROOT,
-        input="hello\n",
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    result = ask_process("--json", "--db", str(tmp_path / "missing.db"), stdin="hello\n")
     assert result.returncode == 1
     assert result.stdout == ""
     assert result.stderr.startswith("error: ")
@@ -600,14 +597,6 @@ def test_a_process_that_ends_while_the_encoder_loads_exits_cleanly(davos_db: tup
     with `terminate called without an active exception`)."""
     _, db = davos_db
     for _ in range(3):
-        result = subprocess.run(
-            [sys.executable, "-m", "bot", "ask", "--db", str(db), "x"],
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            encoding="utf-8",
-            timeout=120,
-            check=False,
-        )
+        result = ask_process("--db", str(db), "x")
         assert result.returncode == 0, result.stderr
         assert "terminate" not in result.stderr
