@@ -4,8 +4,10 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import logging
+import os
 import sys
 import threading
 from pathlib import Path
@@ -83,6 +85,9 @@ def _ask(args: argparse.Namespace) -> int:
     except StoreError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
+    # As the bot does (bot.live_index.serving_collector): the collector leaves the engine's millions of objects
+    # alone, else the first answer pays a full collection over them (0.2 s at 10,000 articles).
+    gc.freeze()
     if args.json:
         # Bytes in, UTF-8 out, whatever the locale: a line that is not valid UTF-8 is read with its bad bytes
         # replaced (U+FFFD), so every input line gets exactly one valid JSON line.
@@ -171,4 +176,11 @@ def rejected_token_message(settings: Settings) -> str:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    status = main()
+    if sys.argv[1:2] == ["ask"]:
+        # `ask` has printed its answers: leave without freeing the opened index object by object, which takes
+        # longer than answering did (0.3 s at 10,000 articles). Nothing is left to write or close.
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(status)
+    sys.exit(status)

@@ -33,7 +33,7 @@ from typing import Any
 import numpy as np
 
 from index.evidence import CAUSAL
-from index.lexicon import FUTURE
+from index.lexicon import FUTURE, English
 from index.models import Article, Passage, Speaker
 from index.question import SpeakerProfile, speaker_profile
 from index.rank import PLACEHOLDER, Postings
@@ -57,7 +57,7 @@ def fingerprint() -> str:
     here = Path(__file__).resolve().parent
     for name in _SOURCES:
         h.update(name.encode() + b"\0" + (here / name).read_bytes())
-    for package in ("PyStemmer", "snowballstemmer"):
+    for package in ("PyStemmer", "snowballstemmer", "pyspellchecker"):
         try:
             h.update(f"{package}={metadata.version(package)}".encode())
         except metadata.PackageNotFoundError:
@@ -218,6 +218,9 @@ class Layout:
     words: WordTable | None = None  # every surface word an article of this lineage used, with its stem
     word_ids: dict[str, np.ndarray] = field(default_factory=dict)  # per source: each article's words, joined
     word_counts: np.ndarray = field(default_factory=lambda: np.zeros((0, len(WORD_SOURCES)), dtype=np.int32))
+    # General English word frequencies as the build read them (an opened index gives them to the question
+    # analysis without parsing the library's file).
+    english: English | None = None
 
     @property
     def size(self) -> int:

@@ -134,7 +134,7 @@ class Engine:
         sizes = np.diff(first)
         self._article_no = np.repeat(np.arange(len(sizes), dtype=np.int32), sizes)
         np.unique(self._article_no[:1])  # NumPy imports its masked arrays on first use: not on a user's time
-        lexicon.load()
+        lexicon.use_english(layout.english)  # read now, not during someone's first question
         self._vocab = layout.postings.terms
         self._tokens = layout.tokens
         self._token_offsets = layout.token_offsets.tolist()

@@ -10,6 +10,9 @@ import gzip
 import json
 import math
 import re
+import sys
+from array import array
+from collections.abc import Sequence
 from importlib import resources
 
 from index.text import stem
@@ -273,17 +276,82 @@ def synonyms(term: str) -> frozenset[str]:
     return _synonym_index().get(term, frozenset())
 
 
-@functools.lru_cache(maxsize=1)
-def _english() -> dict[str, int]:
-    """Word frequencies of English: pyspellchecker's dictionary file, read directly (no checker object)."""
-    data = (resources.files("spellchecker") / "resources" / "en.json.gz").read_bytes()
-    frequencies: dict[str, int] = json.loads(gzip.decompress(data))
-    return frequencies
+class English:
+    """Word frequencies of general English (pyspellchecker's dictionary), sorted for binary search.
+
+    Three flat buffers instead of a dictionary of 160,000 entries: an index stores them (index/store.py) and an
+    engine reads them back without parsing anything (about 0.15 s and 20 MB less at every start).
+    """
+
+    def __init__(self, words: bytes, offsets: bytes, counts: bytes) -> None:
+        self.words = words  # UTF-8 words in byte order, joined without separators
+        self.offsets = offsets  # int32 little-endian: where each word starts (and the end)
+        self.counts = counts  # int32 little-endian: each word's frequency
+        if sys.byteorder == "little":
+            self._at: Sequence[int] = memoryview(offsets).cast("i")
+            self._count: Sequence[int] = memoryview(counts).cast("i")
+        else:  # the buffers are little-endian wherever they were written
+            self._at, self._count = array("i", offsets), array("i", counts)
+            self._at.byteswap()
+            self._count.byteswap()
+
+    @classmethod
+    def from_library(cls) -> English:
+        """Read pyspellchecker's dictionary file directly (no checker object)."""
+        data = (resources.files("spellchecker") / "resources" / "en.json.gz").read_bytes()
+        frequencies: dict[str, int] = json.loads(gzip.decompress(data))
+        pairs = sorted((w.encode(), n) for w, n in frequencies.items())
+        at = [0]
+        for w, _ in pairs:
+            at.append(at[-1] + len(w))
+        return cls(
+            b"".join(w for w, _ in pairs),
+            _little(array("i", at)),
+            _little(array("i", [min(n, 2**31 - 1) for _, n in pairs])),
+        )
+
+    def get(self, word: str, default: int = 0) -> int:
+        """The frequency of a folded word, or `default`."""
+        key = word.encode()
+        at, words = self._at, self.words
+        lo, hi = 0, len(self._count)
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if words[at[mid] : at[mid + 1]] < key:
+                lo = mid + 1
+            else:
+                hi = mid
+        if lo < len(self._count) and words[at[lo] : at[lo + 1]] == key:
+            return int(self._count[lo])
+        return default
 
 
-def load() -> None:
-    """Read the word frequencies now rather than during someone's first question."""
-    _english()
+def _little(values: array[int]) -> bytes:
+    if sys.byteorder != "little":
+        values.byteswap()
+    return values.tobytes()
+
+
+_ENGLISH: list[English] = []  # the table in use (one: every index stores the same library's)
+
+
+def _english() -> English:
+    if not _ENGLISH:
+        _ENGLISH.append(English.from_library())
+    return _ENGLISH[0]
+
+
+def english() -> English:
+    """The English word frequencies (read from the library the first time)."""
+    return _english()
+
+
+def use_english(table: English | None) -> None:
+    """Use an index's stored table, or read the library's now rather than during someone's first question."""
+    if table is not None:
+        _ENGLISH[:] = [table]
+    else:
+        _english()
 
 
 def is_english_word(word: str) -> bool:

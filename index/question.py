@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 import itertools
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TypedDict
@@ -240,7 +240,7 @@ class Analyser:
 
     def __init__(
         self,
-        vocabulary: dict[str, int],
+        vocabulary: Mapping[str, int],
         surface: dict[str, str],
         speakers: list[Speaker],
         has_phrase: Callable[[list[str]], bool] | None = None,
@@ -616,17 +616,28 @@ class _Spellings:
     """
 
     def __init__(self, vocabulary: list[str]) -> None:
-        self._buckets: dict[tuple[str, int], list[str]] = {}
-        for w in vocabulary:
-            self._buckets.setdefault((w[:1], len(w)), []).append(w)
+        self._words = vocabulary
+        # First letter -> length -> words, grouped when a word of that letter is first looked up: an archive's
+        # 270,000 words are not grouped at every start (or live reload) for the few letters typos touch.
+        self._buckets: dict[str, dict[int, list[str]]] = {}
         self._cache: dict[str, list[str]] = {}
+
+    def _by_length(self, first: str) -> dict[int, list[str]]:
+        found = self._buckets.get(first)
+        if found is None:
+            found = {}
+            for w in self._words:
+                if w[:1] == first:
+                    found.setdefault(len(w), []).append(w)
+            self._buckets[first] = found
+        return found
 
     def near(self, word: str) -> list[str]:
         """The words within two edits of `word` that share its first letter, nearest first."""
         found = self._cache.get(word)
         if found is None:
-            first = word[:1]
-            choices = [w for n in range(len(word) - 2, len(word) + 3) for w in self._buckets.get((first, n), ())]
+            bucket = self._by_length(word[:1])
+            choices = [w for n in range(len(word) - 2, len(word) + 3) for w in bucket.get(n, ())]
             hits = process.extract(word, choices, scorer=DamerauLevenshtein.distance, score_cutoff=2, limit=None)
             found = [choice for choice, _, _ in sorted(hits, key=lambda x: (x[1], x[2]))]
             if len(self._cache) < 10_000:

@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter, defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -210,10 +210,9 @@ class Ranker:
             self._idf_map = {t: self._idf[i] for t, i in self._ids.items()}
         return self._idf_map
 
-    def vocabulary(self) -> dict[str, int]:
-        """Each known term's document frequency."""
-        offsets = self._offsets
-        return {t: offsets[i + 1] - offsets[i] for t, i in self._ids.items()}
+    def vocabulary(self) -> Mapping[str, int]:
+        """Each known term's document frequency (a view of the postings: nothing is copied)."""
+        return _Frequencies(self._ids, self._offsets)
 
     def _span_of(self, term: str) -> tuple[int, int] | None:
         i = self._ids.get(term)
@@ -376,3 +375,24 @@ class Ranker:
 def _as_dict(order: np.ndarray, scores: np.ndarray) -> dict[int, float]:
     """Scores of the documents in `order`, as a dict in that order."""
     return dict(zip(order.tolist(), scores[order].tolist(), strict=True))
+
+
+class _Frequencies(Mapping[str, int]):
+    """Term -> document frequency, read off the postings' offsets."""
+
+    def __init__(self, ids: dict[str, int], offsets: list[int]) -> None:
+        self._ids = ids
+        self._offsets = offsets
+
+    def __getitem__(self, term: str) -> int:
+        i = self._ids[term]
+        return self._offsets[i + 1] - self._offsets[i]
+
+    def __contains__(self, term: object) -> bool:
+        return term in self._ids
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._ids)
+
+    def __len__(self) -> int:
+        return len(self._ids)

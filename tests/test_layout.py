@@ -8,14 +8,17 @@ not merely close: the answer model reads them.
 
 from __future__ import annotations
 
+import gzip
+import json
 import math
+from importlib import resources
 from pathlib import Path
 
 import pytest
 from rank_bm25 import BM25Okapi
 
 from bot.examples import example_questions
-from index import rank
+from index import lexicon, rank
 from index.analysis import analyse
 from index.answer import Engine
 from index.build import build
@@ -147,3 +150,20 @@ def test_in_memory_analysis_equals_the_stored_layout(opened: tuple[Corpus, Engin
     assert a.surface == b.surface and list(a.surface) == list(b.surface)
     assert (a.flags == b.flags).all() and (a.numbers == b.numbers).all() and (a.tokens == b.tokens).all()
     assert a.speaker_names == b.speaker_names and a.voices == b.voices and a.speakers == b.speakers
+
+
+def test_the_stored_english_frequencies_are_the_librarys(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The index carries pyspellchecker's word frequencies as flat buffers; every word reads back its count,
+    and an opened engine's question analysis uses them instead of parsing the library's file."""
+    library = json.loads(gzip.decompress((resources.files("spellchecker") / "resources" / "en.json.gz").read_bytes()))
+    db = tmp_path / "index.db"
+    build(ARTICLES[:1], db)
+    stored = open_index(db)[1].english
+    assert stored is not None and len(library) > 100_000
+    assert all(stored.get(w) == n for w, n in library.items())
+    assert [stored.get(w) for w in ("", "zzqxj", "peace ", "peacee", "a" * 60)] == [0] * 5
+    monkeypatch.setattr(lexicon, "_ENGLISH", [])
+    monkeypatch.setattr(lexicon.English, "from_library", None)  # reading the library now would fail
+    engine = Engine.from_db(db, remember=0)
+    assert lexicon.english().get("peace") == library["peace"] > 0
+    assert engine.answer("wat did witkof say about moscow").hits
