@@ -227,12 +227,14 @@ def indexed_sources(db_path: Path) -> list[str]:
     """The source files of an index's articles, in index order."""
     conn = _open(db_path)
     try:
-        row = conn.execute("SELECT data FROM layout WHERE name = 'sources'").fetchone()
+        row = conn.execute("SELECT dtype, data FROM layout WHERE name = 'sources'").fetchone()
     except sqlite3.DatabaseError as exc:
         raise _unreadable(db_path, exc) from exc
     finally:
         conn.close()
-    return row[0].decode().split("\n") if row and row[0] else []
+    if not row or not row[1]:
+        return []
+    return json.loads(row[1]) if row[0] == "json" else row[1].decode().split("\n")  # type: ignore[no-any-return]
 
 
 def article_sources(db_path: Path) -> dict[str, str]:
@@ -295,10 +297,6 @@ def _write_layout(db: sqlite_utils.Database, layout: Layout, table: TermTable, r
         "surface_words": "\n".join(layout.surface),
         "surface_stems": "\n".join(layout.surface.values()),
         "speaker_names": layout.speaker_names,
-        # JSON lines of at most _ROWS items each: read back one short C call at a time (see _json_lines).
-        "articles": _json_lines([[a.id, a.title, a.date, list(a.tags), a.source] for a in layout.articles]),
-        "speakers": _json_lines([[sp.article_id, sp.name, list(sp.roles), list(sp.aliases)] for sp in layout.speakers]),
-        "voices": _json_lines([list(v) for v in layout.voices]),
     }
     arrays: dict[str, np.ndarray] = {
         "article_first": layout.article_first, "numbers": layout.numbers, "tokens": layout.tokens,
@@ -307,13 +305,14 @@ def _write_layout(db: sqlite_utils.Database, layout: Layout, table: TermTable, r
         "lengths": layout.lengths, "word_counts": layout.word_counts,
         **{f"word_ids_{source}": ids for source, ids in layout.word_ids.items()},
     }  # fmt: skip
-    texts["sources"] = "\n".join(a.source for a in layout.articles)
     if layout.words is not None:
         texts["words"] = "\n".join(layout.words.words)
         texts["word_stems"] = "\n".join(layout.words.stems)
     db.conn.execute("DELETE FROM layout")
     for k, v in texts.items():
         db.conn.execute(_INSERT_LAYOUT, (k, "text", v.encode()))
+    for k, (kind, data) in _record_columns(layout).items():
+        db.conn.execute(_INSERT_LAYOUT, (k, kind, data))
     for k, a in arrays.items():  # one at a time, and without a copy: the arrays are most of a build's memory
         little = np.ascontiguousarray(_little(a))
         db.conn.execute(_INSERT_LAYOUT, (k, little.dtype.str, little.data.cast("B")))
@@ -325,8 +324,15 @@ def _write_layout(db: sqlite_utils.Database, layout: Layout, table: TermTable, r
     db.conn.execute(_INSERT_LAYOUT, ("profile_offsets", bounds.dtype.str, bounds.tobytes()))
 
 
+_RECORDS = (
+    "article_ids", "article_titles", "article_dates", "sources", "article_tag_counts", "article_tags",
+    "speaker_articles", "speaker_full_names", "speaker_role_counts", "speaker_roles", "speaker_alias_counts",
+    "speaker_aliases", "voice_articles", "voice_names",
+)  # fmt: skip
+
+
 _OPENED = (
-    "terms", "surface_words", "surface_stems", "speaker_names", "articles", "speakers", "voices", "profiles",
+    "terms", "surface_words", "surface_stems", "speaker_names", *_RECORDS, "profiles",
     "profile_offsets", "article_first", "numbers",
     "tokens", "token_offsets", "flags", "said_by", "rowids", "offsets", "docs", "tf", "idf", "norm",
     "english_words", "english_offsets", "english_counts",
@@ -337,21 +343,83 @@ def _layout_types(conn: sqlite3.Connection) -> dict[str, str]:
     return {name: dtype for name, dtype in conn.execute("SELECT name, dtype FROM layout")}
 
 
-_ROWS = 1000  # items per JSON line
+def _column(values: Sequence[str | None]) -> tuple[str, bytes]:
+    """A column of strings as one value per line ("lines"), or as a JSON list when a value is None or holds a
+    line break ("json"). Lines split back in one short C call and no parsing: most of what opening an archive's
+    articles and speakers cost when they were JSON."""
+    if all(v is not None and "\n" not in v for v in values):
+        return "lines", "\n".join(values).encode()  # type: ignore[arg-type]
+    return "json", json.dumps(list(values), ensure_ascii=False).encode()
 
 
-def _json_lines(items: list[Any]) -> str:
-    """Items as JSON lines of at most _ROWS each."""
-    return "\n".join(json.dumps(items[i : i + _ROWS], ensure_ascii=False) for i in range(0, len(items), _ROWS))
+def _record_columns(layout: Layout) -> dict[str, tuple[str, bytes]]:
+    """Articles, speakers and the passages' voices as columns (read by `_records`)."""
+    where = {a.id: n for n, a in enumerate(layout.articles)}
+
+    def numbers(values: Iterable[int]) -> tuple[str, bytes]:
+        a = np.fromiter(values, dtype="<i4")
+        return a.dtype.str, a.tobytes()
+
+    arts, sps, voices = layout.articles, layout.speakers, layout.voices
+    return {
+        "article_ids": _column([a.id for a in arts]),
+        "article_titles": _column([a.title for a in arts]),
+        "article_dates": _column([a.date for a in arts]),
+        "sources": _column([a.source for a in arts]),
+        "article_tag_counts": numbers(len(a.tags) for a in arts),
+        "article_tags": _column([t for a in arts for t in a.tags]),
+        "speaker_articles": numbers(where[sp.article_id] for sp in sps),
+        "speaker_full_names": _column([sp.name for sp in sps]),
+        "speaker_role_counts": numbers(len(sp.roles) for sp in sps),
+        "speaker_roles": _column([r for sp in sps for r in sp.roles]),
+        "speaker_alias_counts": numbers(len(sp.aliases) for sp in sps),
+        "speaker_aliases": _column([al for sp in sps for al in sp.aliases]),
+        "voice_articles": numbers(where[a] for a, _ in voices),
+        "voice_names": _column([name for _, name in voices]),
+    }
 
 
-def _from_json_lines(text: str) -> list[Any]:
-    """The items of `_json_lines`: a short C call per line, so a live reload's worker thread leaves answering
-    threads the GIL between lines."""
-    out: list[Any] = []
-    for line in text.split("\n") if text else ():
-        out += json.loads(line)
-    return out
+def _records(
+    stored: dict[str, bytes], typed: dict[str, str]
+) -> tuple[tuple[Article, ...], tuple[Speaker, ...], tuple[tuple[str, str], ...]]:
+    """Articles, speakers and voices from `_record_columns`."""
+
+    def counts(name: str) -> list[int]:
+        return np.frombuffer(stored[name], dtype=np.dtype(typed[name])).tolist()  # type: ignore[no-any-return]
+
+    def column(name: str, size: int) -> list[Any]:
+        data = stored[name]
+        if typed[name] == "json":
+            values: list[Any] = json.loads(data)
+        else:
+            values = data.decode().split("\n") if size else []
+        if len(values) != size:
+            raise ValueError(f"layout column {name}: {len(values)} values, {size} expected")
+        return values
+
+    def grouped(name: str, sizes: list[int]) -> list[tuple[str, ...]]:
+        flat = iter(column(name, sum(sizes)))
+        return [tuple(itertools.islice(flat, n)) if n else () for n in sizes]
+
+    tag_counts, role_counts, alias_counts = (
+        counts("article_tag_counts"),
+        counts("speaker_role_counts"),
+        counts("speaker_alias_counts"),
+    )
+    n = len(tag_counts)
+    ids = column("article_ids", n)
+    articles = tuple(
+        map(Article, ids, column("article_titles", n), column("article_dates", n), grouped("article_tags", tag_counts),
+            column("sources", n))
+    )  # fmt: skip
+    m = len(role_counts)
+    speakers = tuple(
+        map(Speaker, [ids[a] for a in counts("speaker_articles")], column("speaker_full_names", m),
+            grouped("speaker_roles", role_counts), grouped("speaker_aliases", alias_counts))
+    )  # fmt: skip
+    voice_articles = counts("voice_articles")
+    voices = tuple(zip([ids[a] for a in voice_articles], column("voice_names", len(voice_articles)), strict=True))
+    return articles, speakers, voices
 
 
 def _little(array: np.ndarray) -> np.ndarray:
@@ -534,17 +602,12 @@ def _layout_of(stored: dict[str, bytes], typed: dict[str, str]) -> tuple[Layout,
         text = stored[name].decode()
         return text.split("\n") if text else []
 
-    articles = tuple(
-        Article(i, t, d, tuple(tags), src) for i, t, d, tags, src in _from_json_lines(stored["articles"].decode())
-    )
-    speakers = tuple(
-        Speaker(a, n, tuple(r), tuple(al)) for a, n, r, al in _from_json_lines(stored["speakers"].decode())
-    )
+    articles, speakers, voices = _records(stored, typed)
     bounds = array("profile_offsets").tolist()
     blob = stored["profiles"]
     surface: dict[str, str] = {}
     words, stems = lines("surface_words"), lines("surface_stems")
-    for i in range(0, len(words), 20_000):  # in steps, for the same reason as _from_json_lines
+    for i in range(0, len(words), 20_000):  # in steps: a live reload's thread leaves answers the GIL between them
         surface.update(zip(words[i : i + 20_000], stems[i : i + 20_000], strict=True))
     postings = Postings(lines("terms"), array("offsets"), array("docs"), array("tf"), array("idf"), array("norm"))
     layout = Layout(
@@ -556,7 +619,7 @@ def _layout_of(stored: dict[str, bytes], typed: dict[str, str]) -> tuple[Layout,
         token_offsets=array("token_offsets"),
         flags=array("flags"),
         said_by=array("said_by"),
-        voices=tuple((a, n) for a, n in _from_json_lines(stored["voices"].decode())),
+        voices=voices,
         postings=postings,
         surface=surface,
         speaker_names=stored["speaker_names"].decode(),

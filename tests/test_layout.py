@@ -11,6 +11,7 @@ from __future__ import annotations
 import gzip
 import json
 import math
+from dataclasses import replace
 from importlib import resources
 from pathlib import Path
 
@@ -150,6 +151,7 @@ def test_in_memory_analysis_equals_the_stored_layout(opened: tuple[Corpus, Engin
     assert a.surface == b.surface and list(a.surface) == list(b.surface)
     assert (a.flags == b.flags).all() and (a.numbers == b.numbers).all() and (a.tokens == b.tokens).all()
     assert a.speaker_names == b.speaker_names and a.voices == b.voices and a.speakers == b.speakers
+    assert a.articles == b.articles
 
 
 def test_the_stored_english_frequencies_are_the_librarys(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -167,3 +169,26 @@ def test_the_stored_english_frequencies_are_the_librarys(tmp_path: Path, monkeyp
     engine = Engine.from_db(db, remember=0)
     assert lexicon.english().get("peace") == library["peace"] > 0
     assert engine.answer("wat did witkof say about moscow").hits
+
+
+def test_records_read_back_whatever_their_strings_hold() -> None:
+    """Articles, speakers and voices are stored as columns of lines; a value that would break a line (or None)
+    makes its column JSON instead, and everything reads back equal."""
+    from index import store
+    from index.models import Article, Speaker
+
+    arts = (
+        Article("a1", "Title one", "2026-01-01 10:00", ("TAG", "Other"), "a1.txt"),
+        Article("a2", "Two\nlines", None, (), "dir\nname/a2.txt"),
+        Article("a3", "", "", ("",), ""),
+    )
+    sps = (Speaker("a1", "Ann Lee", ("Chief", ""), ("Lee",)), Speaker("a3", "Bo", (), ()))
+    voices = (("a1", "Ann Lee"), ("a3", "Bo"))
+    layout = analyse((), (), ())
+    layout = replace(layout, articles=arts, speakers=sps, voices=voices)
+    columns = store._record_columns(layout)
+    assert columns["article_titles"][0] == columns["article_dates"][0] == columns["sources"][0] == "json"
+    assert columns["speaker_full_names"][0] == "lines"
+    stored = {k: v for k, (_, v) in columns.items()}
+    typed = {k: t for k, (t, _) in columns.items()}
+    assert store._records(stored, typed) == (arts, sps, voices)
