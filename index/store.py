@@ -398,8 +398,9 @@ def _records(
         return values
 
     def grouped(name: str, sizes: list[int]) -> list[tuple[str, ...]]:
-        flat = iter(column(name, sum(sizes)))
-        return [tuple(itertools.islice(flat, n)) if n else () for n in sizes]
+        flat = column(name, sum(sizes))
+        ends = list(itertools.accumulate(sizes))
+        return [tuple(flat[end - n : end]) if n else () for n, end in zip(sizes, ends, strict=True)]
 
     tag_counts, role_counts, alias_counts = (
         counts("article_tag_counts"),
