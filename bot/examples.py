@@ -6,6 +6,7 @@ and each one is kept only if the engine really answers it.
 
 from __future__ import annotations
 
+import itertools
 import logging
 import re
 from collections.abc import Iterator
@@ -47,7 +48,7 @@ def _answers(engine: Engine, question: str) -> bool:
 
 def _quoted(engine: Engine) -> list[Speaker]:
     # From the index's lookups, not by reading every passage: an archive has hundreds of thousands (issue 12).
-    spoken = {engine.speaker_of(i) for i in engine.quote_numbers()}
+    spoken = engine.quoted_names()
     return [s for s in engine.speakers if s.name in spoken]
 
 
@@ -64,8 +65,9 @@ def _speaker_questions(engine: Engine) -> Iterator[str]:
 
 def _list_questions(engine: Engine) -> Iterator[str]:
     seen: set[str] = set()
-    for p in engine.passages:
-        if p.kind == "item" and p.lead_in and p.lead_in not in seen:
+    for i in engine.list_item_numbers():
+        p = engine.passages[i]
+        if p.lead_in and p.lead_in not in seen:
             seen.add(p.lead_in)
             question = question_from_lead_in(p.lead_in)
             if question:
@@ -91,10 +93,13 @@ def question_from_lead_in(lead_in: str) -> str | None:
 
 def _who_said_questions(engine: Engine) -> Iterator[str]:
     numbers = engine.quote_numbers()
-    # Prefer a speaker other than the first one, who already has a "What did X say?" example.
+    # Prefer a speaker other than the first one, who already has a "What did X say?" example: theirs come last.
+    # Lazily: an archive has tens of thousands of quotes and the first few usually give a question.
     first = _quoted(engine)[:1]
-    numbers.sort(key=lambda i: bool(first) and engine.speaker_of(i) == first[0].name)
-    for i in numbers:
+    name = first[0].name if first else None
+    others = (i for i in numbers if name is None or engine.speaker_of(i) != name)
+    theirs = (i for i in numbers if name is not None and engine.speaker_of(i) == name)
+    for i in itertools.chain(others, theirs):
         p: Passage = engine.passages[i]
         sentence = re.split(r"(?<=[.!?])\s+", p.text.strip())[-1]
         ws = sentence.rstrip('.!?”"').split()

@@ -15,6 +15,7 @@ import contextlib
 import gc
 import logging
 import os
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -22,6 +23,7 @@ from pathlib import Path
 
 from bot.conversation import Conversation
 from index.answer import Engine
+from index.release import free_gradually, wait_until_unused
 from index.store import read_meta
 
 logger = logging.getLogger(__name__)
@@ -98,8 +100,10 @@ class LiveIndex:
                     logger.warning("Kept the served index; the new one did not load: %s", exc)
                 self.failed = current
                 return self._served(error=str(exc))
-            self.conversation = conversation
+            replaced, self.conversation = self.conversation, conversation
             self.install(conversation)
+            release_later(replaced)
+            del replaced
             self.seen, self.failed = identity(self.path), None
             self.swaps += 1
             logger.info("Swapped in index build %s from %s", conversation.engine.build_id, self.path)
@@ -126,6 +130,26 @@ class LiveIndex:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
             self._task = None
+
+
+RELEASE_WAIT = 60.0  # seconds a replaced engine may stay in use (answers in flight) before it is freed at once
+
+
+def release_later(replaced: Conversation) -> None:
+    """Free a replaced conversation's engine a slice at a time in a thread of its own (index/release.py), once
+    the answers still using it are done, instead of all at once in whichever thread drops it last."""
+    box = [replaced]
+    del replaced
+    threading.Thread(target=_release, args=(box,), name="index-release", daemon=True).start()
+
+
+def _release(box: list[Conversation]) -> None:
+    conversation = box.pop()
+    engine = conversation.engine
+    if wait_until_unused(conversation, RELEASE_WAIT) and wait_until_unused(engine, RELEASE_WAIT, known=1):
+        del engine
+        freed = free_gradually(conversation)
+        logger.debug("Freed the replaced index a slice at a time (%d objects)", freed)
 
 
 def _load(path: Path) -> Conversation:

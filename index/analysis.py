@@ -41,6 +41,7 @@ from index.text import STOP_WORDS, fold, stem, terms, words
 
 CAUSES, AHEAD = 1, 2  # flag bits of a passage
 QUOTE = 4  # a third bit: the passage is a quote (what the bot's example questions look for, without reading text)
+LISTED = 8  # a fourth: the passage is a list item under a lead-in (the same, for list questions)
 
 # The modules whose output a stored analysis (or a stored article's rows) holds: any change to them makes
 # stored indexes stale. Fitting, features and decisions read the analysis, they do not shape it.
@@ -136,7 +137,7 @@ class ArticleAnalysis:
     post_terms: np.ndarray  # int32: each passage's distinct terms (an empty passage: the placeholder)
     post_tf: np.ndarray  # int32: how often each occurs in it
     post_counts: np.ndarray  # int32, per passage: how many distinct terms
-    flags: np.ndarray  # uint8, per passage: CAUSES | AHEAD | QUOTE
+    flags: np.ndarray  # uint8, per passage: CAUSES | AHEAD | QUOTE | LISTED
     words: dict[str, list[str]]  # surface words by where they were first met (passages, names, roles, ...)
     stems: dict[str, str]  # surface word -> stem, for every word above
     speaker_lines: tuple[str, ...]  # each speaker's name as folded words
@@ -170,6 +171,7 @@ def analyse_article(
     texts = [p.text for p in passages]
     flags = matching(CAUSAL, texts).astype(np.uint8) * CAUSES | matching(FUTURE, texts).astype(np.uint8) * AHEAD
     flags |= np.asarray([p.kind == "quote" for p in passages], dtype=np.uint8) * QUOTE
+    flags |= np.asarray([p.kind == "item" and bool(p.lead_in) for p in passages], dtype=np.uint8) * LISTED
     found = {
         "passages": list(surface),
         "names": words(" ".join(sp.name for sp in speakers)),

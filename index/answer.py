@@ -21,7 +21,7 @@ from typing import Generic, Literal, TypeVar
 import numpy as np
 
 from index import features, lexicon, present
-from index.analysis import AHEAD, CAUSES, QUOTE, Layout, analyse, load_profile_chunks
+from index.analysis import AHEAD, CAUSES, LISTED, QUOTE, Layout, analyse, load_profile_chunks
 from index.decide import MODEL_FILE, PLAIN_MODEL_FILE, Model
 from index.dense import BUILD_WORKERS, LiveVectors, Vectors, encoder, unavailable
 from index.evidence import CAUSAL, counts_the_noun
@@ -124,6 +124,7 @@ class Engine:
         self._causes = (flags & CAUSES).astype(bool)  # passages that give a reason
         self._ahead = (flags & AHEAD).astype(bool)  # passages that look ahead
         self._quotes = np.flatnonzero(flags & QUOTE)
+        self._listed = np.flatnonzero(flags & LISTED)
         self._article_arrays: Recent[str, np.ndarray] = Recent(TERM_CACHE)
         self._speaker_names = layout.speaker_names
         self._article_ids = list(self.articles)
@@ -332,6 +333,16 @@ class Engine:
         """The numbers of the quote passages that have a speaker, in order (no passage is read)."""
         found: list[int] = self._quotes[self._said_by[self._quotes] >= 0].tolist()
         return found
+
+    def list_item_numbers(self) -> list[int]:
+        """The numbers of the list items that stand under a lead-in, in order (no passage is read)."""
+        found: list[int] = self._listed.tolist()
+        return found
+
+    def quoted_names(self) -> set[str]:
+        """The names of everyone with a quote passage (no passage is read)."""
+        voices = np.unique(self._said_by[self._quotes]).tolist()
+        return {self._voices[v][1] for v in voices if v >= 0}
 
     def speaker_of(self, i: int) -> str | None:
         """The name of passage i's speaker (no passage is read)."""
