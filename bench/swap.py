@@ -35,7 +35,7 @@ async def serve(size: str, before: float, after: float) -> dict[str, float]:
         conn.execute("UPDATE meta SET value = ? WHERE key = 'build_id'", (uuid.uuid4().hex,))
     conn.close()
     installed: list[float] = []
-    first = Conversation(Engine.from_db(served, remember=0))
+    first = Conversation(Engine.from_db(served, remember=0, freeze=True))
     serving_collector()  # as the bot does after its first load
     live = LiveIndex(served, first, lambda c: installed.append(0), 0.25)
     live.start()

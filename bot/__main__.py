@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import argparse
-import gc
 import json
 import logging
 import os
@@ -81,13 +80,11 @@ def main(argv: list[str] | None = None) -> int:
 
 def _ask(args: argparse.Namespace) -> int:
     try:
-        engine = Engine.from_db(args.db or default_db())
+        # Frozen, as the bot's engines are: else the first answer pays a collection over the index's objects.
+        engine = Engine.from_db(args.db or default_db(), freeze=True)
     except StoreError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    # As the bot does (bot.live_index.serving_collector): the collector leaves the engine's millions of objects
-    # alone, else the first answer pays a full collection over them (0.2 s at 10,000 articles).
-    gc.freeze()
     if args.json:
         # Bytes in, UTF-8 out, whatever the locale: a line that is not valid UTF-8 is read with its bad bytes
         # replaced (U+FFFD), so every input line gets exactly one valid JSON line.
@@ -113,7 +110,7 @@ def open_engine(db: Path) -> Engine:
         print(f"Indexed {stats.articles} article(s), {stats.passages} passages.", file=sys.stderr)
     from bot.live_index import serving_collector
 
-    engine = Engine.from_db(db)
+    engine = Engine.from_db(db, freeze=True)
     serving_collector()
     # The encoder loads beside the bot's own start (the first question would otherwise wait for it).
     threading.Thread(target=engine.warm, name="encoder-warm").start()  # not a daemon: see Engine.from_db

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import sqlite3
+import sys
 import threading
 import time
 import uuid
@@ -95,3 +96,22 @@ def test_a_live_swap_frees_the_replaced_engine_once_its_answers_are_done(
     assert gone() is None
     assert len(freed) == 1 and freed[0] > 100  # taken apart in slices, not dropped at once
     assert live.conversation.engine.answer("What did Witkoff say?").answered
+
+
+def test_a_reload_hands_the_gil_over_more_often_while_it_loads(db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    seen: list[float] = []
+    real = Engine.from_db
+
+    def loading(path: Path | str, **kw: bool) -> Engine:
+        seen.append(sys.getswitchinterval())
+        return real(path, **kw)
+
+    monkeypatch.setattr(Engine, "from_db", staticmethod(loading))
+    before = sys.getswitchinterval()  # the tests' own (conftest.py) is already short: use the default here
+    sys.setswitchinterval(0.005)
+    try:
+        live_index._load(db)
+        assert seen == [live_index.LOAD_SWITCH_INTERVAL] and seen[0] < 0.005
+        assert sys.getswitchinterval() == 0.005
+    finally:
+        sys.setswitchinterval(before)
