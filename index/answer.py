@@ -138,7 +138,7 @@ class Engine:
         lexicon.use_english(layout.english)  # read now, not during someone's first question
         self._vocab = layout.postings.terms
         self._tokens = layout.tokens
-        self._token_offsets = layout.token_offsets.tolist()
+        self._token_offsets = layout.token_offsets  # an array: as a list, 9 MB of Python ints at 10,000 articles
         # Each recently read passage's index terms, in order and distinct (the features read both, for every
         # candidate). A plain dict emptied when full: reads and writes of one key are atomic across threads.
         self._read_terms: dict[int, tuple[list[str], tuple[str, ...]]] = {}
@@ -414,7 +414,8 @@ class Engine:
         found = self._read_terms.get(i)
         if found is None:
             vocab = self._vocab
-            seq = [vocab[t] for t in self._tokens[self._token_offsets[i] : self._token_offsets[i + 1]].tolist()]
+            start, end = self._token_offsets[i : i + 2].tolist()
+            seq = [vocab[t] for t in self._tokens[start:end].tolist()]
             found = (seq, tuple(dict.fromkeys(seq)))
             if len(self._read_terms) >= READ_TERMS:
                 self._read_terms.clear()
