@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from index.build import DEFAULT_DB
+from index.paths import DEFAULT_DB
 
 logger = logging.getLogger(__name__)
 

@@ -11,20 +11,10 @@ from typing import Never
 from tqdm import tqdm
 
 from index.answer import Engine
-from index.build import DEFAULT_ARTICLES, DEFAULT_DB, build
+from index.build import build
 from index.parse import ArticleError
+from index.paths import DEFAULT_ARTICLES, default_db
 from index.store import StoreError
-
-
-def default_db() -> Path:
-    """Return the index path from INDEX_DB (the real environment first, then .env), or the project default.
-
-    Every command reads its settings this way, the bot's included (bot/config.py).
-    """
-    from dotenv import load_dotenv
-
-    load_dotenv(Path.cwd() / ".env", override=False)
-    return Path(os.environ.get("INDEX_DB") or DEFAULT_DB)
 
 
 def main(argv: list[str] | None = None) -> int:

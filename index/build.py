@@ -21,10 +21,6 @@ from index.store import Progress, article_sources, indexed_sources, reusable, wr
 
 logger = logging.getLogger(__name__)
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_ARTICLES = PROJECT_ROOT / "articles"
-DEFAULT_DB = PROJECT_ROOT / "data" / "index.db"
-
 
 @dataclass(frozen=True)
 class BuildStats:

@@ -14,7 +14,8 @@ from typing import Any
 import pytest
 
 from index.answer import Engine
-from index.build import DEFAULT_ARTICLES, build
+from index.build import build
+from index.paths import DEFAULT_ARTICLES
 
 FIXTURES = Path(__file__).parent / "fixtures"
 ROOT = Path(__file__).resolve().parent.parent

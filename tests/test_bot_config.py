@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -14,6 +15,8 @@ from conftest import start_bot_process
 
 from bot.app import HideContent, RedactToken, setup_logging
 from bot.config import SETTINGS, ConfigError, Settings, read_settings
+from index.build import build
+from index.paths import DEFAULT_ARTICLES
 
 ROOT = Path(__file__).resolve().parent.parent
 TOKEN = "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw"
@@ -219,3 +222,28 @@ def test_console_scripts_run_the_same_commands(script: str, usage: str) -> None:
     assert found, f"{script} is not installed beside {sys.executable}"
     done = subprocess.run([found, "--help"], capture_output=True, text=True, timeout=60, cwd=ROOT)
     assert done.returncode == 0 and f"usage: {usage}" in done.stdout
+
+
+def test_ask_preloads_the_encoder_for_the_index_it_will_open(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """`python -m bot ask` starts loading the encoder before anything else when its index stores vectors."""
+    from bot import __main__ as entry
+    from index import dense
+
+    monkeypatch.setenv("INDEX_DB", str(tmp_path / "env.db"))
+    assert entry._asked_db(["--db", "a.db", "who?"]) == Path("a.db")
+    assert entry._asked_db(["--json", "--db=b.db"]) == Path("b.db")
+    assert entry._asked_db(["who", "is", "quoted"]) == tmp_path / "env.db"
+    loaded: list[bool] = []
+    monkeypatch.setattr(dense, "encoder", lambda: loaded.append(True))
+    entry._preload_encoder(tmp_path / "missing.db")
+    plain = tmp_path / "plain.db"
+    build([DEFAULT_ARTICLES], plain, vectors=False)
+    entry._preload_encoder(plain)
+    assert loaded == []  # nothing to encode with: no load
+    with_vectors = tmp_path / "vectors.db"
+    with sqlite3.connect(with_vectors) as conn:
+        conn.execute("CREATE TABLE vectors (id TEXT, data BLOB)")
+        conn.execute("INSERT INTO vectors VALUES ('a#1', x'00')")
+    conn.close()
+    entry._preload_encoder(with_vectors)
+    assert loaded == [True]

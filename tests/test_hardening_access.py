@@ -22,7 +22,8 @@ from bot.format import HELP
 from bot.stats import Stats, top_topics
 from devtools.fake_bot_api import TOKEN, FakeBotAPI, Fault
 from index.answer import Engine
-from index.build import DEFAULT_ARTICLES, build
+from index.build import build
+from index.paths import DEFAULT_ARTICLES
 
 ROOT = Path(__file__).resolve().parent.parent
 ADMIN, USER = 4242, 777

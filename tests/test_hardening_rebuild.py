@@ -22,12 +22,13 @@ from pathlib import Path
 import pytest
 from conftest import FIXTURES, PollingBot
 
-from bot.__main__ import open_engine
+from bot.cli import open_engine
 from bot.config import SETTINGS
 from bot.handlers import APOLOGY
 from devtools.fake_bot_api import TOKEN, FakeBotAPI
 from index.answer import Engine
-from index.build import DEFAULT_ARTICLES, build
+from index.build import build
+from index.paths import DEFAULT_ARTICLES
 from index.store import read_meta
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -15,8 +15,9 @@ from bot.conversation import Conversation
 from bot.live_index import LiveIndex
 from bot.stats import Stats
 from index.answer import Engine
-from index.build import DEFAULT_ARTICLES, build
+from index.build import build
 from index.parse import ArticleError
+from index.paths import DEFAULT_ARTICLES
 from index.store import STALE_SECONDS, StoreError, load_corpus
 
 

@@ -1,0 +1,21 @@
+"""Where the project's articles and index live by default (no heavy imports: read before anything loads)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_ARTICLES = PROJECT_ROOT / "articles"
+DEFAULT_DB = PROJECT_ROOT / "data" / "index.db"
+
+
+def default_db() -> Path:
+    """Return the index path from INDEX_DB (the real environment first, then .env), or the project default.
+
+    Every command reads its settings this way, the bot's included (bot/config.py).
+    """
+    from dotenv import load_dotenv
+
+    load_dotenv(Path.cwd() / ".env", override=False)
+    return Path(os.environ.get("INDEX_DB") or DEFAULT_DB)
