@@ -153,13 +153,13 @@ def _release(box: list[Conversation]) -> None:
         logger.debug("Freed the replaced index a slice at a time (%d objects)", freed)
 
 
-LOAD_SWITCH_INTERVAL = 0.0005  # seconds a thread keeps the GIL while another waits for it, during a reload
+LOAD_SWITCH_INTERVAL = 0.0001  # seconds a thread keeps the GIL while another waits for it, during a reload
 
 
 def _load(path: Path) -> Conversation:
     """Load an engine and its conversation (example questions included): the slow part, run in a thread.
 
-    While it loads, the interpreter hands the GIL over ten times as often as usual. An answer gives the GIL up
+    While it loads, the interpreter hands the GIL over fifty times as often as usual. An answer gives the GIL up
     whenever SQLite or NumPy works for it, and each time waits for the loading thread to hand it back: at the
     default 5 ms those waits made answers during a reload ten times slower (10,000 articles: 300 ms).
     """
