@@ -35,7 +35,9 @@ async def serve(size: str, before: float, after: float) -> dict[str, float]:
         conn.execute("UPDATE meta SET value = ? WHERE key = 'build_id'", (uuid.uuid4().hex,))
     conn.close()
     installed: list[float] = []
-    first = Conversation(Engine.from_db(served, remember=0, freeze=True))
+    engine = Engine.from_db(served, remember=0, freeze=True)
+    engine.analyser.read_ahead()  # as the bot does before it serves (bot/cli.py open_engine)
+    first = Conversation(engine)
     serving_collector()  # as the bot does after its first load
     live = LiveIndex(served, first, lambda c: installed.append(0), 0.25)
     live.start()

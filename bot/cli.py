@@ -111,6 +111,7 @@ def open_engine(db: Path) -> Engine:
     from bot.live_index import serving_collector
 
     engine = Engine.from_db(db, freeze=True)
+    engine.analyser.read_ahead()
     serving_collector()
     # The encoder loads beside the bot's own start (the first question would otherwise wait for it).
     threading.Thread(target=engine.warm, name="encoder-warm").start()  # not a daemon: see Engine.from_db

@@ -166,7 +166,9 @@ def _load(path: Path) -> Conversation:
     previous = sys.getswitchinterval()
     sys.setswitchinterval(min(previous, LOAD_SWITCH_INTERVAL))
     try:
-        conversation = Conversation(Engine.from_db(path, freeze=True))
+        engine = Engine.from_db(path, freeze=True)
+        engine.analyser.read_ahead()  # before it serves: the first questions after a swap do not read profiles
+        conversation = Conversation(engine)
     finally:
         sys.setswitchinterval(previous)
     serving_collector()

@@ -28,14 +28,14 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import Any, overload
 
 import numpy as np
 
 from index.evidence import CAUSAL
 from index.lexicon import FUTURE, English
 from index.models import Article, Passage, Speaker
-from index.question import SpeakerProfile, speaker_profile
+from index.question import SpeakerLookups, SpeakerProfile, speaker_profile
 from index.rank import PLACEHOLDER, Postings
 from index.text import STOP_WORDS, fold, stem, terms, words
 
@@ -223,6 +223,7 @@ class Layout:
     # General English word frequencies as the build read them (an opened index gives them to the question
     # analysis without parsing the library's file).
     english: English | None = None
+    lookups: SpeakerLookups | None = None  # the same for the speakers (an opened index gives them)
 
     @property
     def size(self) -> int:
@@ -498,6 +499,41 @@ def load_profile_chunks(chunks: Iterable[bytes]) -> list[SpeakerProfile]:
     for chunk in chunks:  # one short C call each: an answering thread gets the GIL between them
         out += load_profiles(chunk)
     return out
+
+
+class StoredProfiles(Sequence[SpeakerProfile]):
+    """The profiles of `pickle_profiles`, each chunk read back when one of its profiles is first asked for: a
+    question looks at a few speakers, an archive holds tens of thousands."""
+
+    def __init__(self, chunks: tuple[bytes, ...], size: int) -> None:
+        self._chunks = chunks
+        self._size = size
+        self._read: dict[int, list[SpeakerProfile]] = {}
+
+    def __len__(self) -> int:
+        return self._size
+
+    def read_all(self) -> None:
+        """Read every chunk now (a serving process: not during its first users' questions)."""
+        for chunk in range(len(self._chunks)):
+            if chunk not in self._read:
+                self._read[chunk] = load_profiles(self._chunks[chunk])
+
+    @overload
+    def __getitem__(self, n: int) -> SpeakerProfile: ...
+    @overload
+    def __getitem__(self, n: slice) -> list[SpeakerProfile]: ...
+    def __getitem__(self, n: int | slice) -> SpeakerProfile | list[SpeakerProfile]:
+        if isinstance(n, slice):
+            return [self[i] for i in range(*n.indices(self._size))]
+        if not -self._size <= n < self._size:
+            raise IndexError(n)
+        n %= self._size
+        chunk = n // PROFILES_PER_CHUNK
+        found = self._read.get(chunk)
+        if found is None:
+            found = self._read[chunk] = load_profiles(self._chunks[chunk])
+        return found[n % PROFILES_PER_CHUNK]
 
 
 def load_profiles(pickled: bytes) -> list[SpeakerProfile]:

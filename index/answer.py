@@ -21,7 +21,7 @@ from typing import Generic, Literal, TypeVar
 import numpy as np
 
 from index import features, lexicon, present
-from index.analysis import AHEAD, CAUSES, LISTED, QUOTE, Layout, analyse, load_profile_chunks
+from index.analysis import AHEAD, CAUSES, LISTED, QUOTE, Layout, StoredProfiles, analyse
 from index.decide import MODEL_FILE, PLAIN_MODEL_FILE, Model
 from index.dense import BUILD_WORKERS, LiveVectors, Vectors, encoder, unavailable
 from index.evidence import CAUSAL, counts_the_noun
@@ -148,7 +148,8 @@ class Engine:
             layout.surface,
             self.speakers,
             *_weakly(self),
-            profiles=load_profile_chunks(layout.profiles),
+            profiles=StoredProfiles(layout.profiles, len(self.speakers)),
+            lookups=layout.lookups,
         )
         # Who says each passage: a number per passage into (article id, speaker name) pairs.
         self._said_by = layout.said_by

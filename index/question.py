@@ -9,7 +9,8 @@ from __future__ import annotations
 import functools
 import itertools
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TypedDict
@@ -190,6 +191,33 @@ class _Profile:
         )
 
 
+@dataclass(frozen=True)
+class SpeakerLookups:
+    """Speakers by what a question may name them with: a name word, an affiliation, a role's head noun (each a
+    list of speaker numbers, ascending); and every office some speaker holds, with its synonyms. An index stores
+    them (index/store.py): a start reads them instead of walking every speaker's profile."""
+
+    by_token: Mapping[str, Sequence[int]]
+    by_qualifier: Mapping[str, Sequence[int]]
+    by_head: Mapping[str, Sequence[int]]
+    offices: AbstractSet[str]
+
+    @classmethod
+    def of(cls, profiles: Sequence[_Profile]) -> SpeakerLookups:
+        by_token: dict[str, list[int]] = {}
+        by_qualifier: dict[str, list[int]] = {}
+        by_head: dict[str, list[int]] = {}
+        for n, prof in enumerate(profiles):
+            for t in dict.fromkeys(prof.name_tokens):
+                by_token.setdefault(t, []).append(n)
+            for q in sorted(prof.affiliations):
+                by_qualifier.setdefault(q, []).append(n)
+            for h in sorted(prof.heads):
+                by_head.setdefault(h, []).append(n)
+        offices = frozenset().union(*(p.expanded_heads for p in profiles)) if profiles else frozenset()
+        return cls(by_token, by_qualifier, by_head, offices)
+
+
 SpeakerProfile = _Profile  # what the index stores per speaker, so that a start does not recompute it
 speaker_profile = _Profile.of
 
@@ -246,7 +274,8 @@ class Analyser:
         has_phrase: Callable[[list[str]], bool] | None = None,
         articles_with: Callable[[str], set[str]] | None = None,
         passages_with: Callable[[Speaker, set[str]], int] | None = None,
-        profiles: list[_Profile] | None = None,
+        profiles: Sequence[_Profile] | None = None,
+        lookups: SpeakerLookups | None = None,
     ) -> None:
         self.has_phrase = has_phrase  # do these folded words stand together in some passage?
         self.articles_with = articles_with  # stem -> ids of the articles that use it
@@ -260,18 +289,19 @@ class Analyser:
         self._profiles = profiles if profiles is not None else [_Profile.of(sp) for sp in speakers]
         self._position = {id(sp): n for n, sp in enumerate(speakers)}
         self._speaking_articles = {sp.article_id for sp in speakers}
-        self._by_token: dict[str, list[int]] = {}
-        self._by_qualifier: dict[str, list[int]] = {}
-        self._by_head: dict[str, list[int]] = {}
-        for n, prof in enumerate(self._profiles):
-            for t in set(prof.name_tokens):
-                self._by_token.setdefault(t, []).append(n)
-            for q in prof.affiliations:
-                self._by_qualifier.setdefault(q, []).append(n)
-            for h in prof.heads:
-                self._by_head.setdefault(h, []).append(n)
+        if lookups is None:
+            lookups = SpeakerLookups.of(self._profiles)
+        self._by_token = lookups.by_token
+        self._by_qualifier = lookups.by_qualifier
+        self._by_head = lookups.by_head
         self._name_spellings = _Spellings(list(self._by_token))
-        self._offices_named = set().union(*(p.expanded_heads for p in self._profiles)) if self._profiles else set()
+        self._offices_named = lookups.offices
+
+    def read_ahead(self) -> None:
+        """Read now what questions would otherwise read on first use (stored speaker profiles)."""
+        read_all = getattr(self._profiles, "read_all", None)
+        if read_all is not None:
+            read_all()
 
     def analyse(self, question: str) -> Query:
         """Analyse one question."""

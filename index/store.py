@@ -21,7 +21,7 @@ import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, overload
@@ -39,11 +39,13 @@ from index.analysis import (
     analyse,
     analyse_article,
     fingerprint,
+    load_profile_chunks,
     splice,
 )
 from index.dense import BUILD_WORKERS, ENCODER, encode_passages, from_blob, to_blob
 from index.lexicon import English
 from index.models import Article, ParsedArticle, Passage, Speaker
+from index.question import SpeakerLookups
 from index.rank import Postings
 
 if TYPE_CHECKING:  # sqlite-utils is only imported to write: opening an index reads it with sqlite3 alone
@@ -317,11 +319,80 @@ def _write_layout(db: sqlite_utils.Database, layout: Layout, table: TermTable, r
         little = np.ascontiguousarray(_little(a))
         db.conn.execute(_INSERT_LAYOUT, (k, little.dtype.str, little.data.cast("B")))
     db.conn.execute(_INSERT_LAYOUT, ("profiles", "bytes", b"".join(layout.profiles)))
+    for k, (kind, data) in _lookup_columns(SpeakerLookups.of(load_profile_chunks(layout.profiles))).items():
+        db.conn.execute(_INSERT_LAYOUT, (k, kind, data))
     english = lexicon.english()
     for name, data in {"words": english.words, "offsets": english.offsets, "counts": english.counts}.items():
         db.conn.execute(_INSERT_LAYOUT, (f"english_{name}", "bytes", data))
     bounds = np.concatenate([[0], np.cumsum([len(c) for c in layout.profiles])]).astype("<i8")
     db.conn.execute(_INSERT_LAYOUT, ("profile_offsets", bounds.dtype.str, bounds.tobytes()))
+
+
+_LOOKUPS = ("token", "qualifier", "head")
+
+
+def _lookup_columns(lookups: SpeakerLookups) -> dict[str, tuple[str, bytes]]:
+    """The speakers' lookups as columns: per map, its keys (lines), where each key's numbers start, the numbers."""
+    out: dict[str, tuple[str, bytes]] = {}
+    for name in _LOOKUPS:
+        groups: Mapping[str, Sequence[int]] = getattr(lookups, f"by_{name}")
+        bounds = np.cumsum([0, *(len(v) for v in groups.values())]).astype("<i8")
+        values = np.fromiter((n for v in groups.values() for n in v), dtype="<i4")
+        out[f"speakers_by_{name}"] = _column(list(groups))
+        out[f"speakers_by_{name}_offsets"] = (bounds.dtype.str, bounds.tobytes())
+        out[f"speakers_by_{name}_numbers"] = (values.dtype.str, values.tobytes())
+    out["speaker_offices"] = _column(sorted(lookups.offices))
+    return out
+
+
+class _Groups(Mapping[str, Sequence[int]]):
+    """Key -> speaker numbers, read off stored arrays (no list is made until a key is asked for)."""
+
+    def __init__(self, keys: list[str], offsets: np.ndarray, numbers: np.ndarray) -> None:
+        self._keys = keys
+        self._at = dict(zip(keys, range(len(keys)), strict=True))
+        self._offsets = offsets
+        self._numbers = numbers
+
+    def __getitem__(self, key: str) -> list[int]:
+        i = self._at[key]
+        start, end = self._offsets[i : i + 2].tolist()
+        found: list[int] = self._numbers[start:end].tolist()
+        return found
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._at
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._keys)
+
+    def __len__(self) -> int:
+        return len(self._keys)
+
+
+def _lookups(stored: dict[str, bytes], typed: dict[str, str]) -> SpeakerLookups:
+    """The speakers' lookups from `_lookup_columns`."""
+
+    def array(name: str) -> np.ndarray:
+        return np.frombuffer(stored[name], dtype=np.dtype(typed[name]))
+
+    def column(name: str, size: int | None = None) -> list[str]:
+        data = stored[name]
+        values: list[str] = json.loads(data) if typed[name] == "json" else data.decode().split("\n") if data else []
+        if size is not None and len(values) != size:
+            raise ValueError(f"layout column {name}: {len(values)} values, {size} expected")
+        return values
+
+    def groups(name: str) -> _Groups:
+        offsets = array(f"speakers_by_{name}_offsets")
+        return _Groups(column(f"speakers_by_{name}", len(offsets) - 1), offsets, array(f"speakers_by_{name}_numbers"))
+
+    return SpeakerLookups(
+        by_token=groups("token"),
+        by_qualifier=groups("qualifier"),
+        by_head=groups("head"),
+        offices=frozenset(column("speaker_offices")),
+    )
 
 
 _RECORDS = (
@@ -332,7 +403,8 @@ _RECORDS = (
 
 
 _OPENED = (
-    "terms", "surface_words", "surface_stems", "speaker_names", *_RECORDS, "profiles",
+    "terms", "surface_words", "surface_stems", "speaker_names", *_RECORDS, "profiles", "speaker_offices",
+    *(f"speakers_by_{name}{part}" for name in _LOOKUPS for part in ("", "_offsets", "_numbers")),
     "profile_offsets", "article_first", "numbers",
     "tokens", "token_offsets", "flags", "said_by", "rowids", "offsets", "docs", "tf", "idf", "norm",
     "english_words", "english_offsets", "english_counts",
@@ -626,6 +698,7 @@ def _layout_of(stored: dict[str, bytes], typed: dict[str, str]) -> tuple[Layout,
         speaker_names=stored["speaker_names"].decode(),
         profiles=tuple(blob[a:b] for a, b in itertools.pairwise(bounds)),
         english=English(stored["english_words"], stored["english_offsets"], stored["english_counts"]),
+        lookups=_lookups(stored, typed),
     )
     if "words" in stored:  # a build reads these; an engine does not
         layout = replace(

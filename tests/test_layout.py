@@ -192,3 +192,34 @@ def test_records_read_back_whatever_their_strings_hold() -> None:
     stored = {k: v for k, (_, v) in columns.items()}
     typed = {k: t for k, (t, _) in columns.items()}
     assert store._records(stored, typed) == (arts, sps, voices)
+
+
+def test_stored_speaker_lookups_and_profiles_are_what_the_profiles_give(
+    opened: tuple[Corpus, Engine, Corpus], tmp_path: Path
+) -> None:
+    """The speakers' lookups are stored and read back as arrays, the profiles a chunk at a time when asked for:
+    both equal what walking every speaker's profile gives."""
+    from index.analysis import PROFILES_PER_CHUNK, StoredProfiles, load_profile_chunks, pickle_profiles
+    from index.question import SpeakerLookups, speaker_profile
+
+    _, _, parsed = opened
+    db = tmp_path / "index.db"
+    build(ARTICLES, db)
+    layout = open_index(db)[1]
+    profiles = [speaker_profile(sp) for sp in layout.speakers]
+    expected = SpeakerLookups.of(profiles)
+    stored = layout.lookups
+    assert stored is not None and len(expected.by_token) > 10
+    for name in ("by_token", "by_qualifier", "by_head"):
+        want, got = getattr(expected, name), getattr(stored, name)
+        assert {k: list(v) for k, v in got.items()} == {k: list(v) for k, v in want.items()}
+        assert all(k in got for k in want) and "no such key" not in got
+    assert stored.offices == expected.offices
+    lazy = StoredProfiles(layout.profiles, len(layout.speakers))
+    assert list(lazy) == load_profile_chunks(layout.profiles) == profiles
+    many = [speaker_profile(sp) for sp in parsed.speakers] * (PROFILES_PER_CHUNK // len(parsed.speakers) + 2)
+    chunked = StoredProfiles(pickle_profiles(many), len(many))
+    assert chunked[len(many) - 1] == many[-1] and chunked[PROFILES_PER_CHUNK] == many[PROFILES_PER_CHUNK]
+    assert chunked[-1] == many[-1] and chunked[2:5] == many[2:5]
+    with pytest.raises(IndexError):
+        chunked[len(many)]
