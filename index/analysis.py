@@ -306,6 +306,7 @@ class Combiner:
             surface=self.words.surface([word_ids[source] for source in WORD_SOURCES]),
             speaker_names="\n".join(self._lines),
             profiles=pickle_profiles(self._profiles),
+            lookups=SpeakerLookups.of(self._profiles),  # from the profiles in hand: not unpickled again to store
             lengths=lengths.astype(np.int32),
             words=self.words,
             word_ids=word_ids,
@@ -438,6 +439,7 @@ def splice(old: Layout, plan: Sequence[int | ArticleAnalysis], table: TermTable)
         surface=words.surface([joined[source] for source in WORD_SOURCES]),
         speaker_names="\n".join(new_lines),
         profiles=pickle_profiles(new_profiles),
+        lookups=SpeakerLookups.of(new_profiles),
         lengths=lengths.astype(np.int32),
         words=words,
         word_ids=joined,

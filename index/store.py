@@ -319,7 +319,8 @@ def _write_layout(db: sqlite_utils.Database, layout: Layout, table: TermTable, r
         little = np.ascontiguousarray(_little(a))
         db.conn.execute(_INSERT_LAYOUT, (k, little.dtype.str, little.data.cast("B")))
     db.conn.execute(_INSERT_LAYOUT, ("profiles", "bytes", b"".join(layout.profiles)))
-    for k, (kind, data) in _lookup_columns(SpeakerLookups.of(load_profile_chunks(layout.profiles))).items():
+    lookups = layout.lookups or SpeakerLookups.of(load_profile_chunks(layout.profiles))
+    for k, (kind, data) in _lookup_columns(lookups).items():
         db.conn.execute(_INSERT_LAYOUT, (k, kind, data))
     english = lexicon.english()
     for name, data in {"words": english.words, "offsets": english.offsets, "counts": english.counts}.items():
