@@ -335,15 +335,11 @@ def _little(values: array[int]) -> bytes:
 _ENGLISH: list[English] = []  # the table in use (one: every index stores the same library's)
 
 
-def _english() -> English:
+def english() -> English:
+    """The English word frequencies in use (read from the library the first time, unless an index gave them)."""
     if not _ENGLISH:
         _ENGLISH.append(English.from_library())
     return _ENGLISH[0]
-
-
-def english() -> English:
-    """The English word frequencies (read from the library the first time)."""
-    return _english()
 
 
 def use_english(table: English | None) -> None:
@@ -351,12 +347,12 @@ def use_english(table: English | None) -> None:
     if table is not None:
         _ENGLISH[:] = [table]
     else:
-        _english()
+        english()
 
 
 def is_english_word(word: str) -> bool:
     """Tell whether a folded word is a common English word (so not a typo to correct)."""
-    return _english().get(word, 0) >= 200
+    return english().get(word, 0) >= 200
 
 
 IDIOMS: tuple[tuple[re.Pattern[str], str], ...] = (
@@ -374,7 +370,7 @@ def english_rarity(word: str) -> float:
     """How specific a word is in general English: 1.0 for rare words and names, lower for common ones."""
     if word[0].isdigit():
         return 0.5
-    freq = _english().get(word, 0)
+    freq = english().get(word, 0)
     if freq <= 0:
         return 1.0
     return max(0.2, min(1.0, 1.0 - math.log10(freq) / 7.0))

@@ -371,18 +371,31 @@ class _Groups(Mapping[str, Sequence[int]]):
         return len(self._keys)
 
 
+def _stored_array(stored: dict[str, bytes], typed: dict[str, str], name: str) -> np.ndarray:
+    """A layout row read as the array it was written from (no copy)."""
+    return np.frombuffer(stored[name], dtype=np.dtype(typed[name]))
+
+
+def _stored_column(stored: dict[str, bytes], typed: dict[str, str], name: str, size: int | None = None) -> list[Any]:
+    """A column of `_column`; with `size`, checked to hold that many values (a line column of none is empty)."""
+    data = stored[name]
+    if typed[name] == "json":
+        values: list[Any] = json.loads(data)
+    else:
+        values = data.decode().split("\n") if (size if size is not None else data) else []
+    if size is not None and len(values) != size:
+        raise ValueError(f"layout column {name}: {len(values)} values, {size} expected")
+    return values
+
+
 def _lookups(stored: dict[str, bytes], typed: dict[str, str]) -> SpeakerLookups:
     """The speakers' lookups from `_lookup_columns`."""
 
     def array(name: str) -> np.ndarray:
-        return np.frombuffer(stored[name], dtype=np.dtype(typed[name]))
+        return _stored_array(stored, typed, name)
 
     def column(name: str, size: int | None = None) -> list[str]:
-        data = stored[name]
-        values: list[str] = json.loads(data) if typed[name] == "json" else data.decode().split("\n") if data else []
-        if size is not None and len(values) != size:
-            raise ValueError(f"layout column {name}: {len(values)} values, {size} expected")
-        return values
+        return _stored_column(stored, typed, name, size)
 
     def groups(name: str) -> _Groups:
         offsets = array(f"speakers_by_{name}_offsets")
@@ -458,17 +471,11 @@ def _records(
     """Articles, speakers and voices from `_record_columns`."""
 
     def counts(name: str) -> list[int]:
-        return np.frombuffer(stored[name], dtype=np.dtype(typed[name])).tolist()  # type: ignore[no-any-return]
+        found: list[int] = _stored_array(stored, typed, name).tolist()
+        return found
 
     def column(name: str, size: int) -> list[Any]:
-        data = stored[name]
-        if typed[name] == "json":
-            values: list[Any] = json.loads(data)
-        else:
-            values = data.decode().split("\n") if size else []
-        if len(values) != size:
-            raise ValueError(f"layout column {name}: {len(values)} values, {size} expected")
-        return values
+        return _stored_column(stored, typed, name, size)
 
     def grouped(name: str, sizes: list[int]) -> list[tuple[str, ...]]:
         flat = column(name, sum(sizes))
@@ -670,7 +677,7 @@ def open_index(db_path: Path) -> tuple[Corpus, Layout]:
 
 def _layout_of(stored: dict[str, bytes], typed: dict[str, str]) -> tuple[Layout, np.ndarray]:
     def array(name: str) -> np.ndarray:
-        return np.frombuffer(stored[name], dtype=np.dtype(typed[name]))
+        return _stored_array(stored, typed, name)
 
     def lines(name: str) -> list[str]:
         text = stored[name].decode()
