@@ -278,7 +278,7 @@ class Ranker:
                     out[doc] += w * tf * k1p1 / denom
             return dict(out)
         order, acc = self._accumulate(spans)
-        return _as_dict(order, acc)
+        return _as_dict(order, acc[order])
 
     def _accumulate(self, spans: list[tuple[int, int, float]]) -> tuple[np.ndarray, np.ndarray]:
         """NumPy scoring: the documents in first-met order, and a score array over every document."""
@@ -324,6 +324,8 @@ class Ranker:
                 mask = keep(np.fromiter(out, dtype=np.int64, count=len(out))).tolist()
                 return {doc: score for (doc, score), kept in zip(out.items(), mask, strict=True) if kept}
             return dict(out)
+        if keep is not None:
+            return self._grouped_kept(per_group, keep, limit)
         acc = np.zeros(self.size)
         seen = np.zeros(self.size, dtype=bool)
         parts = []
@@ -341,14 +343,57 @@ class Ranker:
                 parts.append(new)
             acc += top  # adding 0.0 leaves every other document's score exactly as it was
         order = np.concatenate(parts) if parts else np.zeros(0, dtype=np.int32)
-        if keep is not None and len(order):
-            order = order[keep(order)]
-        if limit is not None and len(order) > limit:
-            # Keep the `limit` best (and every document tied with the last): the answer step reads these.
-            values = acc[order]
-            kth = np.partition(values, len(values) - limit)[len(values) - limit]
-            order = order[values >= kth]
-        return _as_dict(order, acc)
+        return _as_dict(*_best(order, acc[order], limit))
+
+    def _grouped_kept(
+        self,
+        per_group: list[tuple[list[tuple[int, int, float]], int]],
+        keep: Callable[[np.ndarray], np.ndarray],
+        limit: int | None,
+    ) -> dict[int, float]:
+        """`grouped_scores` over the kept documents only: each term's postings are filtered before any score is
+        computed, and the groups are combined over those postings, not over arrays as long as the archive (at
+        2.5 million passages, zeroing one such array per group cost more than scoring the kept postings).
+
+        The same floats as the dense path: each posting's score is the same expression; a group's score is the
+        largest of its terms' (order-free); a document's total adds its groups' scores in group order, as the
+        dense path's ``acc += top`` did (``np.bincount`` adds its weights in input order)."""
+        k1p1 = self.k1 + 1
+        docs_parts: list[np.ndarray] = []
+        score_parts: list[np.ndarray] = []
+        group_parts: list[np.ndarray] = []
+        for g, (spans, _) in enumerate(per_group):
+            for start, end, w in spans:
+                docs = self._docs[start:end]
+                kept = keep(docs)
+                docs = docs[kept]
+                tfs = self._tf[start:end][kept].astype(np.float64)
+                term_scores = w * tfs * k1p1 / (tfs + self._norm[docs])
+                positive = term_scores > 0.0
+                docs_parts.append(docs[positive])
+                score_parts.append(term_scores[positive])
+                group_parts.append(np.full(int(positive.sum()), g, dtype=np.int32))
+        if not docs_parts:
+            return {}
+        docs = np.concatenate(docs_parts)
+        if not len(docs):
+            return {}
+        scores = np.concatenate(score_parts)
+        groups = np.concatenate(group_parts)
+        # Documents in the order they are first met (group, then term, then document order), as compact ids.
+        found, first, compact = np.unique(docs, return_index=True, return_inverse=True)
+        # Each (group, document) pair's best term: sorted by pair, the largest of each run.
+        pair = groups.astype(np.int64) * len(found) + compact
+        by_pair = np.argsort(pair, kind="stable")
+        pair_sorted = pair[by_pair]
+        starts = np.flatnonzero(np.concatenate([[True], pair_sorted[1:] != pair_sorted[:-1]]))
+        best = np.maximum.reduceat(scores[by_pair], starts)
+        best_doc = (pair_sorted[starts] % len(found)).astype(np.int64)
+        # Pairs are in group order, so each document's groups are added in group order.
+        totals = np.bincount(best_doc, weights=best, minlength=len(found))
+        met = np.sort(first)
+        order = docs[met]
+        return _as_dict(*_best(order, totals[compact[met]], limit))
 
     def top(self, query: dict[str, float], k: int = 10) -> list[tuple[int, float]]:
         """Return the k best (document, score) pairs, best first (ties: lower document first)."""
@@ -377,9 +422,19 @@ class Ranker:
         return [float(s) for s in self._bm25.get_scores(terms)]
 
 
-def _as_dict(order: np.ndarray, scores: np.ndarray) -> dict[int, float]:
-    """Scores of the documents in `order`, as a dict in that order."""
-    return dict(zip(order.tolist(), scores[order].tolist(), strict=True))
+def _best(order: np.ndarray, values: np.ndarray, limit: int | None) -> tuple[np.ndarray, np.ndarray]:
+    """Keep the `limit` best documents (and every one tied with the last), in their order: the answer step
+    reads these."""
+    if limit is not None and len(order) > limit:
+        kth = np.partition(values, len(values) - limit)[len(values) - limit]
+        kept = values >= kth
+        return order[kept], values[kept]
+    return order, values
+
+
+def _as_dict(order: np.ndarray, values: np.ndarray) -> dict[int, float]:
+    """The documents in `order` with their scores, as a dict in that order."""
+    return dict(zip(order.tolist(), values.tolist(), strict=True))
 
 
 class _Frequencies(Mapping[str, int]):

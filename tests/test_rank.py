@@ -5,6 +5,7 @@ from __future__ import annotations
 from itertools import pairwise
 from pathlib import Path
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -196,3 +197,22 @@ def test_grouped_keep_filters_before_the_limit(monkeypatch: pytest.MonkeyPatch, 
     if small == 0:  # the limit applies on the NumPy path only
         assert 3 <= len(best) < len(even)
         assert all(s <= min(best.values()) for d, s in even.items() if d not in best)
+
+
+@pytest.mark.parametrize("corpus", CORPORA)
+def test_kept_scoring_equals_filtering_every_score(corpus: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With `keep`, only the kept postings are scored (large archives): the same documents, in the same
+    first-met order, with the same floats as scoring every document and filtering afterwards, also for groups
+    of several terms (a word and its stand-ins: the best counts) and weighted terms."""
+    monkeypatch.setattr("index.rank.SMALL", 0)
+    ranker = RANKERS[corpus]
+    words = terms("peace agreement union strike security talks war conflict port city")
+    groups = [{words[i]: 1.0, words[i + 1]: 0.7} for i in range(0, len(words) - 1, 2)] + [{words[0]: 0.4}]
+
+    def keep(docs: np.ndarray) -> np.ndarray:
+        return np.asarray(docs % 3 != 1)
+
+    everything = ranker.grouped_scores(groups)
+    filtered = [(d, s) for d, s in everything.items() if d % 3 != 1]
+    assert list(ranker.grouped_scores(groups, keep=keep).items()) == filtered
+    assert ranker.grouped_scores(groups, keep=lambda docs: np.zeros(len(docs), dtype=bool)) == {}
