@@ -251,6 +251,7 @@ class Combiner:
         self._profiles: list[SpeakerProfile] = []
         self._canonical: dict[Any, Any] = {}
         self._sizes: list[int] = []
+        self._word_counts: list[int] = []  # per article, per word source (in WORD_SOURCES order)
 
     def add(self, a: ArticleAnalysis) -> None:
         """Append one article (after those already added)."""
@@ -260,6 +261,7 @@ class Combiner:
         self._said_by += [voices.setdefault((a.article.id, s), len(voices)) if s else -1 for s in a.said_by]
         for source, found in self._word_ids.items():
             found.append(self.words.encode(a.words[source], a.stems))
+            self._word_counts.append(len(found[-1]))
         self._articles.append(a.article)
         self._sizes.append(len(a.numbers))
         self._speakers += a.speakers
@@ -268,6 +270,15 @@ class Combiner:
             q = object.__new__(SpeakerProfile)
             q.__dict__.update({k: self._canonical.setdefault((type(v), v), v) for k, v in vars(p).items()})
             self._profiles.append(q)
+        if len(self._sizes) % _COMPACT == 0:
+            self._compact()
+
+    def _compact(self) -> None:
+        """Join the arrays of the last _COMPACT articles into one: twelve small arrays per article would be 1.2
+        million NumPy objects (about 150 MB of headers) at 100,000 articles."""
+        chunks = len(self._sizes) // _COMPACT - 1  # arrays already joined, one per earlier chunk
+        for parts in (*self._arrays.values(), *self._word_ids.values()):
+            parts[chunks:] = [np.concatenate(parts[chunks:])]
 
     def _joined(self, name: str) -> np.ndarray:
         parts = self._arrays.pop(name)
@@ -286,9 +297,7 @@ class Combiner:
         postings = Postings.of(self.table.terms, self._joined("post_terms"), post_tf, post_counts, lengths)
         del post_tf
         token_counts = self._joined("token_counts")
-        word_counts = np.asarray(
-            [[len(x) for x in self._word_ids[source]] for source in WORD_SOURCES], dtype=np.int32
-        ).T.reshape(len(self._articles), len(WORD_SOURCES))
+        word_counts = np.asarray(self._word_counts, dtype=np.int32).reshape(len(self._articles), len(WORD_SOURCES))
         word_ids = {
             source: np.concatenate(ids) if ids else np.zeros(0, np.int32) for source, ids in self._word_ids.items()
         }
@@ -447,6 +456,7 @@ def splice(old: Layout, plan: Sequence[int | ArticleAnalysis], table: TermTable)
     )
 
 
+_COMPACT = 512  # articles between two joins of the gathered arrays (Combiner)
 _JOINED: dict[str, Any] = {
     "numbers": np.int32, "tokens": np.int32, "token_counts": np.int32, "post_terms": np.int32,
     "post_tf": np.int32, "post_counts": np.int32, "flags": np.uint8,

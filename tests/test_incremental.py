@@ -191,3 +191,18 @@ def test_progress_shows_files_passages_and_time_left_on_a_terminal(monkeypatch: 
     with BuildProgress() as progress:
         progress("parsing", 1, 10, 25)
     assert quiet.getvalue() == ""
+
+
+def test_a_build_joining_its_arrays_in_chunks_equals_one_that_does_not(
+    folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Large builds join the arrays they gather every few hundred articles (bounded memory): here every two
+    articles, so that four articles make two joined chunks; the index is the same as without."""
+    shutil.copy(MORE[1], folder / "2099-01-01-fifth.txt")  # two chunks of two, and one article left over
+    whole = tmp_path / "whole.db"
+    build([folder], whole, full=True)
+    monkeypatch.setattr("index.analysis._COMPACT", 2)
+    chunked = tmp_path / "chunked.db"
+    build([folder], chunked, full=True)
+    assert_same_index(chunked, whole)
+    assert open_index(chunked)[1].word_counts.tolist() == open_index(whole)[1].word_counts.tolist()
