@@ -204,18 +204,37 @@ class SpeakerLookups:
 
     @classmethod
     def of(cls, profiles: Sequence[_Profile]) -> SpeakerLookups:
-        by_token: dict[str, list[int]] = {}
-        by_qualifier: dict[str, list[int]] = {}
-        by_head: dict[str, list[int]] = {}
-        for n, prof in enumerate(profiles):
-            for t in dict.fromkeys(prof.name_tokens):
-                by_token.setdefault(t, []).append(n)
-            for q in sorted(prof.affiliations):
-                by_qualifier.setdefault(q, []).append(n)
-            for h in sorted(prof.heads):
-                by_head.setdefault(h, []).append(n)
-        offices = frozenset().union(*(p.expanded_heads for p in profiles)) if profiles else frozenset()
-        return cls(by_token, by_qualifier, by_head, offices)
+        gathering = LookupsBuilder()
+        for prof in profiles:
+            gathering.add(prof)
+        return gathering.lookups()
+
+
+class LookupsBuilder:
+    """Gathers `SpeakerLookups` one profile at a time, in speaker order (a build streams its speakers)."""
+
+    def __init__(self) -> None:
+        self._by_token: dict[str, list[int]] = {}
+        self._by_qualifier: dict[str, list[int]] = {}
+        self._by_head: dict[str, list[int]] = {}
+        self._offices: set[str] = set()
+        self._count = 0
+
+    def add(self, prof: _Profile) -> None:
+        """Add the next speaker's profile."""
+        n = self._count
+        for t in dict.fromkeys(prof.name_tokens):
+            self._by_token.setdefault(t, []).append(n)
+        for q in sorted(prof.affiliations):
+            self._by_qualifier.setdefault(q, []).append(n)
+        for h in sorted(prof.heads):
+            self._by_head.setdefault(h, []).append(n)
+        self._offices |= prof.expanded_heads
+        self._count += 1
+
+    def lookups(self) -> SpeakerLookups:
+        """The lookups of every profile added."""
+        return SpeakerLookups(self._by_token, self._by_qualifier, self._by_head, frozenset(self._offices))
 
 
 SpeakerProfile = _Profile  # what the index stores per speaker, so that a start does not recompute it

@@ -194,19 +194,30 @@ def test_records_read_back_whatever_their_strings_hold() -> None:
     assert store._records(stored, typed) == (arts, sps, voices)
 
 
+@pytest.mark.parametrize("chunk", [None, 4], ids=["chunks-of-500", "chunks-of-4"])
 def test_stored_speaker_lookups_and_profiles_are_what_the_profiles_give(
-    opened: tuple[Corpus, Engine, Corpus], tmp_path: Path
+    opened: tuple[Corpus, Engine, Corpus], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, chunk: int | None
 ) -> None:
     """The speakers' lookups are stored and read back as arrays, the profiles a chunk at a time when asked for:
-    both equal what walking every speaker's profile gives."""
-    from index.analysis import PROFILES_PER_CHUNK, StoredProfiles, load_profile_chunks, pickle_profiles
+    both equal what walking every speaker's profile gives. A build pickles each chunk as soon as it is full and
+    gathers the lookups as the profiles come (with chunks of 4, several are)."""
+    from index import analysis
     from index.question import SpeakerLookups, speaker_profile
 
+    if chunk is not None:
+        monkeypatch.setattr(analysis, "PROFILES_PER_CHUNK", chunk)
+    PROFILES_PER_CHUNK = analysis.PROFILES_PER_CHUNK
+    StoredProfiles, load_profile_chunks, pickle_profiles = (
+        analysis.StoredProfiles,
+        analysis.load_profile_chunks,
+        analysis.pickle_profiles,
+    )
     _, _, parsed = opened
     db = tmp_path / "index.db"
     build(ARTICLES, db)
     layout = open_index(db)[1]
     profiles = [speaker_profile(sp) for sp in layout.speakers]
+    assert len(layout.profiles) == -(-len(profiles) // PROFILES_PER_CHUNK)
     expected = SpeakerLookups.of(profiles)
     stored = layout.lookups
     assert stored is not None and len(expected.by_token) > 10
