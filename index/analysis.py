@@ -36,7 +36,7 @@ import numpy as np
 from index.evidence import CAUSAL
 from index.lexicon import FUTURE, English
 from index.models import Article, Passage, Speaker
-from index.question import LookupsBuilder, SpeakerLookups, SpeakerProfile, speaker_profile
+from index.question import LookupsBuilder, SpeakerLookups, SpeakerProfile, speaker_profile, spelling_key
 from index.rank import PLACEHOLDER, Postings
 from index.text import STOP_WORDS, fold, stem, terms, words
 
@@ -107,13 +107,15 @@ class WordTable:
         return np.asarray(out, dtype=np.int32)
 
     def surface(self, joined: list[np.ndarray]) -> dict[str, str]:
-        """Word -> stem for the word ids given, in the order each is first met."""
+        """Word -> stem for the word ids given: by first letter and length, then in the order each is first met."""
         every = np.concatenate(joined) if joined else np.zeros(0, dtype=np.int32)
         first = np.full(len(self.words), len(every), dtype=np.int64)
         np.minimum.at(first, every, np.arange(len(every)))  # where each word is first used
         ids = np.flatnonzero(first < len(every))
         words, stems = self.words, self.stems
-        return {words[i]: stems[i] for i in ids[np.argsort(first[ids], kind="stable")].tolist()}
+        met = ids[np.argsort(first[ids], kind="stable")].tolist()
+        # In the order typo correction scans them (question.spelling_key; stable: by first use within it).
+        return {words[i]: stems[i] for i in sorted(met, key=lambda i: spelling_key(words[i]))}
 
 
 def passage_terms(p: Passage, text_words: list[str] | None = None) -> list[str]:

@@ -150,6 +150,7 @@ class Engine:
             *_weakly(self),
             profiles=StoredProfiles(layout.profiles, len(self.speakers)),
             lookups=layout.lookups,
+            surface_ordered=True,  # layouts keep their surface words in spelling order (analysis.WordTable)
         )
         # Who says each passage: a number per passage into (article id, speaker name) pairs.
         self._said_by = layout.said_by
@@ -474,7 +475,7 @@ class Engine:
             return "the " + " ".join(slot) if slot[-1] in _BODY_NOUNS else ""
         head = slot[-1]
         said = re.compile(rf"\b{re.escape(head)}s?\b[^.;:]{{0,60}}?\b(?:{_SPEECH})\b")
-        docs = self.ranker.documents_array(stem(head)).tolist()[: EVIDENCE_DEPTH * 10]
+        docs = self.ranker.documents_array(stem(head))[: EVIDENCE_DEPTH * 10].tolist()
         if any(said.search(fold(self.passages[d].text)) for d in docs):
             return ""
         return "the " + " ".join(slot)

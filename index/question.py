@@ -6,6 +6,7 @@ the people come from the indexed articles.
 
 from __future__ import annotations
 
+import bisect
 import functools
 import itertools
 import re
@@ -16,7 +17,7 @@ from enum import StrEnum
 from typing import TypedDict
 
 from rapidfuzz import process
-from rapidfuzz.distance import DamerauLevenshtein
+from rapidfuzz.distance import OSA, DamerauLevenshtein
 
 from index import people
 from index.lexicon import CALENDAR_WORDS, FUTURE, IDIOMS, english_rarity, is_english_word, synonyms
@@ -295,6 +296,7 @@ class Analyser:
         passages_with: Callable[[Speaker, set[str]], int] | None = None,
         profiles: Sequence[_Profile] | None = None,
         lookups: SpeakerLookups | None = None,
+        surface_ordered: bool = False,
     ) -> None:
         self.has_phrase = has_phrase  # do these folded words stand together in some passage?
         self.articles_with = articles_with  # stem -> ids of the articles that use it
@@ -302,7 +304,7 @@ class Analyser:
         self.vocabulary = vocabulary  # stem -> document frequency
         self.surface = surface  # folded surface word -> stem, for typo correction
         self.speakers = speakers
-        self._spellings = _Spellings(list(surface))
+        self._spellings = _Spellings(list(surface), ordered=surface_ordered)
         # Everything about the speakers that questions look up, computed once (archives hold thousands).
         # Stored with the index (index/analysis.py), or computed here: one per speaker, in order.
         self._profiles = profiles if profiles is not None else [_Profile.of(sp) for sp in speakers]
@@ -657,37 +659,42 @@ _OFFICES = people.expand_role_word("chief") | frozenset(
 _INDEFINITE = frozenset("a an any every each some another".split())
 
 
-class _Spellings:
-    """Words grouped by first letter and length, to find the ones within two edits of a word.
+def spelling_key(word: str) -> tuple[str, int]:
+    """The order typo correction keeps words in: by first letter, then length."""
+    return word[:1], len(word)
 
-    Misspellings almost always keep their first letter ("zelenski", "moskow", "judje"); looking only there
-    makes the scan (rapidfuzz, in C) small enough for a news archive's vocabulary.
+
+class _Spellings:
+    """Words ordered by first letter and length, to find the ones within two edits of a word.
+
+    Misspellings almost always keep their first letter ("zelenski", "moskow", "judje"); looking only there, and
+    only at lengths within two of the word's, makes the scan (rapidfuzz, in C) small enough for a news archive's
+    vocabulary. In that order (stable: words of one letter and length keep the order given) the words to scan are
+    one slice, found by binary search: an index stores its surface words so (`ordered`), so nothing is grouped at
+    a start or a live reload; other vocabularies are ordered when first looked at.
     """
 
-    def __init__(self, vocabulary: list[str]) -> None:
-        self._words = vocabulary
-        # First letter -> length -> words, grouped when a word of that letter is first looked up: an archive's
-        # 270,000 words are not grouped at every start (or live reload) for the few letters typos touch.
-        self._buckets: dict[str, dict[int, list[str]]] = {}
+    def __init__(self, vocabulary: list[str], *, ordered: bool = False) -> None:
+        self._given = vocabulary
+        self._words: list[str] | None = vocabulary if ordered else None
         self._cache: dict[str, list[str]] = {}
 
-    def _by_length(self, first: str) -> dict[int, list[str]]:
-        found = self._buckets.get(first)
-        if found is None:
-            found = {}
-            for w in self._words:
-                if w[:1] == first:
-                    found.setdefault(len(w), []).append(w)
-            self._buckets[first] = found
-        return found
-
     def near(self, word: str) -> list[str]:
-        """The words within two edits of `word` that share its first letter, nearest first."""
+        """The words within two edits of `word` that share its first letter, nearest first (ties: in order)."""
         found = self._cache.get(word)
         if found is None:
-            bucket = self._by_length(word[:1])
-            choices = [w for n in range(len(word) - 2, len(word) + 3) for w in bucket.get(n, ())]
-            hits = process.extract(word, choices, scorer=DamerauLevenshtein.distance, score_cutoff=2, limit=None)
+            if self._words is None:
+                self._words = sorted(self._given, key=spelling_key)
+            first, size = word[:1], len(word)
+            lo = bisect.bisect_left(self._words, (first, size - 2), key=spelling_key)
+            hi = bisect.bisect_right(self._words, (first, size + 2), key=spelling_key)
+            choices = self._words[lo:hi]
+            # Optimal string alignment (bit-parallel in rapidfuzz) first: every word within two edits of
+            # Damerau-Levenshtein is within three of it (tests/test_spelling.py checks this exhaustively on
+            # short strings), and the exact distance is then taken on those few, in their order.
+            rough = process.extract(word, choices, scorer=OSA.distance, score_cutoff=3, limit=None)
+            close = [choices[i] for i in sorted(i for _, _, i in rough)]
+            hits = process.extract(word, close, scorer=DamerauLevenshtein.distance, score_cutoff=2, limit=None)
             found = [choice for choice, _, _ in sorted(hits, key=lambda x: (x[1], x[2]))]
             if len(self._cache) < 10_000:
                 self._cache[word] = found
