@@ -569,6 +569,9 @@ class Analyser:
                 for t in self._name_spellings.near(w):
                     if people.similar_name(w, t):
                         candidates.update(self._by_token[t])
+        # Names tolerate one typo from four letters on ("rute" for Rutte): they are rare words. Which question
+        # words may be such typos is asked once, not once per candidate (thousands in a large archive).
+        typo_ok = [len(w) >= 4 and not is_english_word(w) for w in ws]
         for n in sorted(candidates):
             sp = self.speakers[n]
             name_tokens = self._profiles[n].name_tokens
@@ -576,10 +579,9 @@ class Analyser:
             hits: set[str] = set()
             score = 0
             surname_hit = False
-            for w in ws:
+            for w, may_be_typo in zip(ws, typo_ok, strict=True):
                 for t in name_tokens:
-                    # Names tolerate one typo from four letters on ("rute" for Rutte): they are rare words.
-                    typo = len(w) >= 4 and not is_english_word(w) and people.similar_name(w, t)
+                    typo = may_be_typo and people.similar_name(w, t)
                     if w == t or typo or (w.endswith("s") and w[:-1] == t):
                         hits.add(stem(w))
                         score += 2 if t in surname_parts else 1
