@@ -352,17 +352,17 @@ class Ranker:
         limit: int | None,
     ) -> dict[int, float]:
         """`grouped_scores` over the kept documents only: each term's postings are filtered before any score is
-        computed, and the groups are combined over those postings, not over arrays as long as the archive (at
-        2.5 million passages, zeroing one such array per group cost more than scoring the kept postings).
+        computed, and only the kept documents' entries of the score arrays are touched (at 2.5 million passages,
+        adding a whole array per group cost more than scoring the kept postings).
 
-        The same floats as the dense path: each posting's score is the same expression; a group's score is the
-        largest of its terms' (order-free); a document's total adds its groups' scores in group order, as the
-        dense path's ``acc += top`` did (``np.bincount`` adds its weights in input order)."""
+        The same floats as the dense path: each posting's score is the same expression, a group's score the
+        largest of its terms', and a document's total adds its groups' scores in group order."""
         k1p1 = self.k1 + 1
-        docs_parts: list[np.ndarray] = []
-        score_parts: list[np.ndarray] = []
-        group_parts: list[np.ndarray] = []
-        for g, (spans, _) in enumerate(per_group):
+        acc = np.zeros(self.size)
+        seen = np.zeros(self.size, dtype=bool)
+        parts: list[np.ndarray] = []
+        for spans, _ in per_group:
+            scored: list[tuple[np.ndarray, np.ndarray]] = []
             for start, end, w in spans:
                 docs = self._docs[start:end]
                 kept = keep(docs)
@@ -370,30 +370,25 @@ class Ranker:
                 tfs = self._tf[start:end][kept].astype(np.float64)
                 term_scores = w * tfs * k1p1 / (tfs + self._norm[docs])
                 positive = term_scores > 0.0
-                docs_parts.append(docs[positive])
-                score_parts.append(term_scores[positive])
-                group_parts.append(np.full(int(positive.sum()), g, dtype=np.int32))
-        if not docs_parts:
-            return {}
-        docs = np.concatenate(docs_parts)
-        if not len(docs):
-            return {}
-        scores = np.concatenate(score_parts)
-        groups = np.concatenate(group_parts)
-        # Documents in the order they are first met (group, then term, then document order), as compact ids.
-        found, first, compact = np.unique(docs, return_index=True, return_inverse=True)
-        # Each (group, document) pair's best term: sorted by pair, the largest of each run.
-        pair = groups.astype(np.int64) * len(found) + compact
-        by_pair = np.argsort(pair, kind="stable")
-        pair_sorted = pair[by_pair]
-        starts = np.flatnonzero(np.concatenate([[True], pair_sorted[1:] != pair_sorted[:-1]]))
-        best = np.maximum.reduceat(scores[by_pair], starts)
-        best_doc = (pair_sorted[starts] % len(found)).astype(np.int64)
-        # Pairs are in group order, so each document's groups are added in group order.
-        totals = np.bincount(best_doc, weights=best, minlength=len(found))
-        met = np.sort(first)
-        order = docs[met]
-        return _as_dict(*_best(order, totals[compact[met]], limit))
+                docs, term_scores = docs[positive], term_scores[positive]
+                new = docs[~seen[docs]]
+                seen[new] = True
+                parts.append(new)
+                scored.append((docs, term_scores))
+            if len(scored) == 1:  # one term: its documents are distinct
+                docs, term_scores = scored[0]
+                acc[docs] += term_scores
+            elif scored:  # the best term of the group for each document, then added once
+                top = np.zeros(self.size)
+                for docs, term_scores in scored:
+                    top[docs] = np.maximum(top[docs], term_scores)
+                touched = np.concatenate([docs for docs, _ in scored])
+                mark = np.zeros(self.size, dtype=bool)
+                mark[touched] = True
+                once = np.flatnonzero(mark) if len(touched) * 16 > self.size else np.unique(touched)
+                acc[once] += top[once]
+        order = np.concatenate(parts) if parts else np.zeros(0, dtype=np.int32)
+        return _as_dict(*_best(order, acc[order], limit))
 
     def top(self, query: dict[str, float], k: int = 10) -> list[tuple[int, float]]:
         """Return the k best (document, score) pairs, best first (ties: lower document first)."""
