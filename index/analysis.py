@@ -296,7 +296,11 @@ class Combiner:
 
     def _joined(self, name: str) -> np.ndarray:
         parts = self._arrays.pop(name)
-        return np.concatenate(parts) if parts else np.zeros(0, dtype=_JOINED[name])
+        if not parts:
+            return np.zeros(0, dtype=_JOINED[name])
+        if name == "post_tf" and all(int(part.max(initial=0)) <= np.iinfo(np.uint16).max for part in parts):
+            return np.concatenate(parts, dtype=np.uint16, casting="unsafe")  # as Postings keeps them: half the bytes
+        return np.concatenate(parts)
 
     def finish(self) -> Layout:
         """The layout of every article added."""
@@ -307,7 +311,7 @@ class Combiner:
         lengths = np.zeros(len(post_counts), dtype=np.int64)
         if len(post_tf):
             starts = np.concatenate([[0], np.cumsum(post_counts)[:-1]])
-            lengths = np.add.reduceat(post_tf.astype(np.int64), starts)
+            lengths = np.add.reduceat(post_tf, starts, dtype=np.int64)  # no int64 copy of every posting
         postings = Postings.of(self.table.terms, self._joined("post_terms"), post_tf, post_counts, lengths)
         del post_tf
         token_counts = self._joined("token_counts")
