@@ -15,9 +15,7 @@ from bot.config import ConfigError, Settings, load_settings
 from bot.format import plain_reply
 from bot.stats import StatsError
 from index.answer import Engine
-from index.build import build
 from index.models import Answer
-from index.parse import ArticleError
 from index.paths import DEFAULT_ARTICLES, default_db
 from index.store import StoreError
 
@@ -105,6 +103,8 @@ def _ask(args: argparse.Namespace) -> int:
 def open_engine(db: Path) -> Engine:
     """Load the index, building it from the bundled articles first when the file is missing."""
     if not db.exists():
+        from index.build import build  # (parsing is imported only by a process that builds: not by `ask`)
+
         print(f"No index at {db}; building it from {DEFAULT_ARTICLES} (`python -m index build`) ...", file=sys.stderr)
         stats = build([DEFAULT_ARTICLES], db)
         print(f"Indexed {stats.articles} article(s), {stats.passages} passages.", file=sys.stderr)
@@ -121,6 +121,7 @@ def open_engine(db: Path) -> Engine:
 def _chat(settings: Settings, db: Path | None) -> int:
     from bot.console import run_chat
     from bot.conversation import Conversation
+    from index.parse import ArticleError
 
     logging.basicConfig(level=settings.log_level)
     try:
@@ -135,6 +136,7 @@ def _run(settings: Settings) -> int:
     from telegram.error import InvalidToken
 
     from bot.app import build_application, run, setup_logging, token_rejected
+    from index.parse import ArticleError
 
     setup_logging(settings.log_level, settings.token, content=settings.store_questions)
     try:

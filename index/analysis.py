@@ -22,12 +22,14 @@ from __future__ import annotations
 import functools
 import hashlib
 import io
+import os
 import pickle
+import re
+import sys
 from array import array
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from importlib import metadata
 from pathlib import Path
 from typing import Any, overload
 
@@ -60,11 +62,26 @@ def fingerprint() -> str:
     for name in _SOURCES:
         h.update(name.encode() + b"\0" + (here / name).read_bytes())
     for package in ("PyStemmer", "snowballstemmer", "pyspellchecker"):
-        try:
-            h.update(f"{package}={metadata.version(package)}".encode())
-        except metadata.PackageNotFoundError:
-            h.update(f"{package}=none".encode())
+        h.update(f"{package}={_installed_version(package) or 'none'}".encode())
     return h.hexdigest()[:32]
+
+
+def _installed_version(package: str) -> str | None:
+    """The installed version of a distribution, read off its ``<name>-<version>.dist-info`` folder name on the
+    import path, as importlib.metadata finds it (importing that module costs more than the rest of a bundled
+    start's analysis: 20-80 ms)."""
+    wanted = re.sub(r"[-_.]+", "_", package).lower()
+    for entry in sys.path:
+        try:
+            names = os.listdir(entry or ".")
+        except OSError:
+            continue
+        for name in names:
+            if name.endswith(".dist-info"):
+                project, _, version = name[: -len(".dist-info")].partition("-")
+                if re.sub(r"[-_.]+", "_", project).lower() == wanted and version:
+                    return version
+    return None
 
 
 fingerprint()  # now, not when a build ends: a file edited meanwhile must not be taken for the code that ran
