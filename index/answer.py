@@ -28,7 +28,7 @@ from index.evidence import CAUSAL, counts_the_noun
 from index.lexicon import synonyms
 from index.models import Answer, Article, Passage, Speaker
 from index.question import Analyser, Intent, Query
-from index.rank import Ranker
+from index.rank import Ranges, Ranker
 from index.retrieve import Candidate, candidates
 from index.store import Corpus, StoredPassages, StoreError, open_index, stored_vectors
 from index.text import STOP_WORDS, fold, stem, terms, words
@@ -480,7 +480,7 @@ class Engine:
             return ""
         return "the " + " ".join(slot)
 
-    def best_articles(self, q: Query) -> Callable[[np.ndarray], np.ndarray] | None:
+    def best_articles(self, q: Query) -> Ranges | None:
         """With several articles indexed, a filter keeping the passages of the articles that hold most of the
         question (None when every passage may answer).
 
@@ -502,7 +502,8 @@ class Engine:
             return None
         allowed = held >= 0.8 * best
         article_no = self._article_no
-        return lambda docs: allowed[article_no[docs]]
+        chosen = np.flatnonzero(allowed)
+        return Ranges(self._first[chosen], self._first[chosen + 1], lambda docs: allowed[article_no[docs]])
 
     def passages_at(self, indices: list[int]) -> list[Passage]:
         """The passages at these positions (an opened index reads those it has not kept in one query)."""

@@ -155,6 +155,31 @@ class Postings:
         return cls(terms, offsets, docs, tf, idf, norm.astype(np.float64))
 
 
+@dataclass(frozen=True)
+class Ranges:
+    """A `keep` filter that knows the documents it keeps are those in ``[starts[i], ends[i])`` (sorted, disjoint):
+    the ranker then reads only those parts of long postings (binary search) instead of testing every posting.
+    Called with documents, it returns their mask like any other `keep`."""
+
+    starts: np.ndarray
+    ends: np.ndarray
+    mask: Callable[[np.ndarray], np.ndarray]
+
+    def __call__(self, docs: np.ndarray) -> np.ndarray:
+        return self.mask(docs)
+
+    def within(self, docs: np.ndarray) -> np.ndarray | None:
+        """The positions in `docs` (ascending) of those kept, ascending; None when testing each is cheaper."""
+        if len(self.starts) * 8 >= len(docs):
+            return None
+        lo = np.searchsorted(docs, self.starts)
+        hi = np.searchsorted(docs, self.ends)
+        runs = hi - lo
+        total = int(runs.sum())
+        positions: np.ndarray = np.arange(total) + np.repeat(lo - (np.cumsum(runs) - runs), runs)
+        return positions
+
+
 class Ranker:
     """Scores documents (token lists) against weighted query terms."""
 
@@ -365,7 +390,8 @@ class Ranker:
             scored: list[tuple[np.ndarray, np.ndarray]] = []
             for start, end, w in spans:
                 docs = self._docs[start:end]
-                kept = keep(docs)
+                positions = keep.within(docs) if isinstance(keep, Ranges) else None
+                kept = keep(docs) if positions is None else positions
                 docs = docs[kept]
                 tfs = self._tf[start:end][kept].astype(np.float64)
                 term_scores = w * tfs * k1p1 / (tfs + self._norm[docs])

@@ -216,3 +216,29 @@ def test_kept_scoring_equals_filtering_every_score(corpus: str, monkeypatch: pyt
     filtered = [(d, s) for d, s in everything.items() if d % 3 != 1]
     assert list(ranker.grouped_scores(groups, keep=keep).items()) == filtered
     assert ranker.grouped_scores(groups, keep=lambda docs: np.zeros(len(docs), dtype=bool)) == {}
+
+
+def test_ranges_read_only_their_part_of_long_postings(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A `Ranges` filter (the articles a question is routed to) gives what testing every posting gives: the same
+    documents in the same order with the same scores, whether its parts of the postings are found by binary
+    search (few ranges, long postings) or by the mask."""
+    from index.rank import Ranges
+
+    monkeypatch.setattr("index.rank.SMALL", 0)
+    rng = np.random.default_rng(3)
+    vocabulary = ["port", "strike", "crane", "union", "vote"]
+    documents = [list(rng.choice(vocabulary, size=int(rng.integers(1, 9)))) for _ in range(600)]
+    ranker = Ranker(documents)
+    groups = [{"port": 1.0, "crane": 0.6}, {"strike": 1.0}, {"vote": 0.5}]
+    starts, ends = np.array([3, 40, 41, 300]), np.array([17, 41, 90, 302])
+    allowed = np.zeros(len(documents), dtype=bool)
+    for a, b in zip(starts, ends, strict=True):
+        allowed[a:b] = True
+    ranges = Ranges(starts, ends, lambda docs: allowed[docs])
+    assert ranges.within(ranker.documents_array("port")) is not None  # the binary search is taken
+    expected = list(ranker.grouped_scores(groups, keep=lambda docs: allowed[docs]).items())
+    assert list(ranker.grouped_scores(groups, keep=ranges).items()) == expected
+    assert list(ranker.grouped_scores(groups, keep=ranges, limit=5).items()) == list(
+        ranker.grouped_scores(groups, keep=lambda docs: allowed[docs], limit=5).items()
+    )
+    assert {d for d, _ in expected} == {d for d in np.flatnonzero(allowed).tolist() if documents[d] != ["union"]}
