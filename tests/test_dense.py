@@ -176,3 +176,27 @@ def test_a_question_none_of_whose_words_the_index_holds_gets_the_passages_closes
     assert [x.index for x in found] == sorted(range(len(closeness)), key=lambda i: -closeness[i])[:CLOSEST_K]
     # Without vectors there is nothing to go by: no candidates, a refusal.
     assert candidates(Engine(Corpus.of([parsed]), vectors=None), q) == []
+
+
+def test_the_optimised_copy_of_the_model_gives_the_same_vectors(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The first encoder writes ONNX Runtime's optimised copy into the cache folder, later ones read it (quicker
+    to start); the vectors are those of a plain session over the shipped model, bit for bit; a damaged copy is
+    made again."""
+    import onnxruntime
+
+    from index.dense import MODEL_DIR, Encoder, optimised_copy
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    texts = ["What did the minister say about the budget?", "wat did tillr say abut the budjet", "tldr", ""]
+    plain = Encoder()  # no copy yet: optimises, and writes it
+    copy = optimised_copy(onnxruntime.__version__)
+    assert copy is not None and copy.is_file() and copy.parent.parent == tmp_path
+    options = onnxruntime.SessionOptions()
+    options.intra_op_num_threads = options.inter_op_num_threads = 1
+    plain._session = onnxruntime.InferenceSession(str(MODEL_DIR / "model.onnx"), options)
+    expected = plain.encode(texts)
+    assert np.array_equal(Encoder().encode(texts), expected)  # read from the copy
+    copy.write_bytes(b"not a model")
+    assert np.array_equal(Encoder().encode(texts), expected) and copy.stat().st_size > 1_000_000
