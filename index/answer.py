@@ -492,11 +492,13 @@ class Engine:
         held = np.zeros(len(self._article_ids))
         for term in q.content:
             found = [t for t in {term} | (synonyms(term) & set(q.terms)) if t in self.ranker]
-            if found:
-                numbers = [self._article_numbers(t) for t in found]
-                held[numbers[0] if len(numbers) == 1 else np.unique(np.concatenate(numbers))] += q.weights.get(
-                    term, 1.0
-                )
+            if len(found) == 1:
+                held[self._article_numbers(found[0])] += q.weights.get(term, 1.0)
+            elif found:  # a word and its stand-ins count once per article
+                holding = np.zeros(len(held), dtype=bool)
+                for t in found:
+                    holding[self._article_numbers(t)] = True
+                held[holding] += q.weights.get(term, 1.0)
         best = held.max()
         if best <= 0.0:
             return None

@@ -406,13 +406,14 @@ class Ranker:
                 acc[docs] += term_scores
             elif scored:  # the best term of the group for each document, then added once
                 top = np.zeros(self.size)
+                mark = np.zeros(self.size, dtype=bool)
+                once = []  # each document of the group once (in no particular order: each is added alone)
                 for docs, term_scores in scored:
                     top[docs] = np.maximum(top[docs], term_scores)
-                touched = np.concatenate([docs for docs, _ in scored])
-                mark = np.zeros(self.size, dtype=bool)
-                mark[touched] = True
-                once = np.flatnonzero(mark) if len(touched) * 16 > self.size else np.unique(touched)
-                acc[once] += top[once]
+                    once.append(docs[~mark[docs]])
+                    mark[docs] = True
+                touched = np.concatenate(once)
+                acc[touched] += top[touched]
         order = np.concatenate(parts) if parts else np.zeros(0, dtype=np.int32)
         return _as_dict(*_best(order, acc[order], limit))
 
