@@ -112,7 +112,7 @@ class Engine:
         # the same example questions. Least recently used first out.
         self._answers: Recent[tuple[str, str | None, frozenset[str]], Answer] = Recent(remember)
         self._queries: Recent[str, Query] = Recent(remember)  # "more" asks the same question again
-        self._using: Recent[frozenset[str], set[int]] = Recent(8)  # passages by the stems they use
+        self._using: Recent[frozenset[str], np.ndarray] = Recent(8)  # passages by the stems they use
         if layout is None:
             layout = analyse(corpus.articles, corpus.passages, corpus.speakers)
         # Everything below is read from the layout (index/analysis.py): no passage is tokenised here.
@@ -164,10 +164,13 @@ class Engine:
         """How many of a speaker's passages use any of the stems."""
         key = frozenset(stems)
         using = self._using.get(key)
-        if using is None:  # asked for many speakers in a row: read the postings once
-            found = [self.ranker.documents_array(s) for s in key]
-            using = self._using.put(key, set(np.concatenate(found).tolist()) if found else set())
-        return sum(1 for i in self.own(speaker) if i in using)
+        if using is None:  # asked for many speakers in a row: read the postings once, as a mask over passages
+            using = np.zeros(len(self._article_no), dtype=bool)  # (a set of a common word's passages: 20 ms at 100k)
+            for s in key:
+                using[self.ranker.documents_array(s)] = True
+            self._using.put(key, using)
+        own = self.own(speaker)
+        return int(np.count_nonzero(using[own])) if own else 0
 
     def _articles_with(self, term: str) -> set[str]:
         """The ids of the articles whose passages use a term (remembered: the index does not change)."""
