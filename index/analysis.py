@@ -38,7 +38,7 @@ import numpy as np
 from index.evidence import CAUSAL
 from index.lexicon import FUTURE, English
 from index.models import Article, Passage, Speaker
-from index.question import LookupsBuilder, SpeakerLookups, SpeakerProfile, speaker_profile, spelling_key
+from index.question import LookupsBuilder, SpeakerLookups, SpeakerProfile, speaker_profile
 from index.rank import PLACEHOLDER, Postings
 from index.text import STOP_WORDS, fold, stem, terms, words
 
@@ -129,10 +129,14 @@ class WordTable:
         first = np.full(len(self.words), len(every), dtype=np.int64)
         np.minimum.at(first, every, np.arange(len(every)))  # where each word is first used
         ids = np.flatnonzero(first < len(every))
-        words, stems = self.words, self.stems
         met = ids[np.argsort(first[ids], kind="stable")].tolist()
-        # In the order typo correction scans them (question.spelling_key; stable: by first use within it).
-        return {words[i]: stems[i] for i in sorted(met, key=lambda i: spelling_key(words[i]))}
+        found = [self.words[i] for i in met]
+        stems = [self.stems[i] for i in met]
+        # In the order typo correction scans them (question.spelling_key: first letter, then length; stable, so by
+        # first use within it), sorted by NumPy on the two keys rather than by a Python key per word.
+        initials = np.fromiter((ord(w[0]) if w else -1 for w in found), dtype=np.int64, count=len(found))
+        lengths = np.fromiter(map(len, found), dtype=np.int64, count=len(found))
+        return {found[k]: stems[k] for k in np.lexsort((lengths, initials)).tolist()}
 
 
 def passage_terms(p: Passage, text_words: list[str] | None = None) -> list[str]:
