@@ -389,14 +389,14 @@ class Ranker:
         for spans, _ in per_group:
             scored: list[tuple[np.ndarray, np.ndarray]] = []
             for start, end, w in spans:
+                if not w > 0.0:  # (IDF is positive and tf at least 1: a term scores above 0 exactly when w does)
+                    continue
                 docs = self._docs[start:end]
                 positions = keep.within(docs) if isinstance(keep, Ranges) else None
                 kept = keep(docs) if positions is None else positions
                 docs = docs[kept]
                 tfs = self._tf[start:end][kept].astype(np.float64)
                 term_scores = w * tfs * k1p1 / (tfs + self._norm[docs])
-                positive = term_scores > 0.0
-                docs, term_scores = docs[positive], term_scores[positive]
                 new = docs[~seen[docs]]
                 seen[new] = True
                 parts.append(new)
