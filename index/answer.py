@@ -134,7 +134,6 @@ class Engine:
         self._numbers = layout.numbers
         sizes = np.diff(first)
         self._article_no = np.repeat(np.arange(len(sizes), dtype=np.int32), sizes)
-        np.unique(self._article_no[:1])  # NumPy imports its masked arrays on first use: not on a user's time
         lexicon.use_english(layout.english)  # read now, not during someone's first question
         self._vocab = layout.postings.terms
         self._tokens = layout.tokens
@@ -255,7 +254,9 @@ class Engine:
         return self._model
 
     def warm(self) -> None:
-        """Load the sentence encoder now (0.3 s of imports and loading), not on the first user's question."""
+        """Load the sentence encoder now (0.3 s of imports and loading), not on the first user's question; and
+        NumPy's masked arrays, which it imports at its first `unique` (10 ms)."""
+        np.unique(self._article_no[:1])
         if self.vectors is not None:
             encoder().encode(["warm up"])
 

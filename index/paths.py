@@ -15,7 +15,9 @@ def default_db() -> Path:
 
     Every command reads its settings this way, the bot's included (bot/config.py).
     """
-    from dotenv import load_dotenv
+    env_file = Path.cwd() / ".env"
+    if env_file.is_file():  # (without one, python-dotenv has nothing to do: not imported, 10-30 ms of a start)
+        from dotenv import load_dotenv
 
-    load_dotenv(Path.cwd() / ".env", override=False)
+        load_dotenv(env_file, override=False)
     return Path(os.environ.get("INDEX_DB") or DEFAULT_DB)
