@@ -219,8 +219,12 @@ class Ranker:
         self._bm25: _LuceneBM25 | None = None
         self._postings_data = postings
         # Only terms with postings are known: an incremental build may leave ids whose articles are gone.
-        used = (np.diff(postings.offsets) > 0).tolist()
-        self._ids: dict[str, int] = {t: i for i, (t, u) in enumerate(zip(postings.terms, used, strict=True)) if u}
+        # Built in C (dict over zip: a third of a comprehension's time, 0.1 s at 10,000 articles), then the unused
+        # dropped; term ids are distinct strings (analysis.TermTable), so each id is its term's.
+        self._ids: dict[str, int] = dict(zip(postings.terms, range(len(postings.terms)), strict=True))
+        for i in np.flatnonzero(np.diff(postings.offsets) == 0).tolist():
+            if self._ids.get(postings.terms[i]) == i:
+                del self._ids[postings.terms[i]]
         # Arrays, read two items at a time: as lists they were 13 MB of Python numbers at 10,000 articles.
         self._offsets = postings.offsets
         self._idf = postings.idf
