@@ -8,10 +8,12 @@ object by object (0.3 s at 10,000 articles).
 
 from __future__ import annotations
 
+import dataclasses  # noqa: F401 (imported before the encoder thread starts: see below)
 import os
 import sqlite3
 import sys
 import threading
+import typing  # noqa: F401
 from pathlib import Path
 
 from index.paths import default_db
@@ -46,7 +48,10 @@ def _preload_encoder(db: Path) -> None:
 if __name__ == "__main__":
     one_shot = sys.argv[1:2] == ["ask"]
     if one_shot:
-        # Not a daemon: a process ending inside ONNX Runtime's loading aborts (see Engine.from_db).
+        # Not a daemon: a process ending inside ONNX Runtime's loading aborts (see Engine.from_db). `typing` and
+        # `dataclasses` are imported above, before the thread starts: dataclasses reads `typing` from sys.modules
+        # without importing it, and would find it half-initialised by the encoder thread's imports (seen: one start
+        # in six failed with "partially initialized module 'typing'").
         threading.Thread(target=_preload_encoder, args=(_asked_db(sys.argv[2:]),), name="encoder-preload").start()
     from bot.cli import main
 

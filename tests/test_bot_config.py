@@ -247,3 +247,12 @@ def test_ask_preloads_the_encoder_for_the_index_it_will_open(monkeypatch: pytest
     conn.close()
     entry._preload_encoder(with_vectors)
     assert loaded == [True]
+
+
+def test_the_entry_point_has_typing_loaded_before_the_encoder_thread_starts() -> None:
+    """`dataclasses` reads `typing` from sys.modules without importing it: if the encoder thread were first to import
+    it, the main thread's dataclasses could find it half-initialised (one `ask` in forty failed so). The entry point
+    imports both before it starts the thread."""
+    code = "import sys; import bot.__main__; print('typing' in sys.modules, 'dataclasses' in sys.modules)"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, cwd=ROOT)
+    assert done.returncode == 0 and done.stdout.split() == ["True", "True"]
