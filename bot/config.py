@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from index.paths import DEFAULT_DB
+from index.paths import DEFAULT_DB, load_env
 
 logger = logging.getLogger(__name__)
 
@@ -226,9 +226,5 @@ def _read(env: Mapping[str, str]) -> Settings:
 
 def load_settings(env_file: Path | None = None) -> Settings:
     """Load .env (real environment variables win), then read the settings from the environment."""
-    path = env_file or Path.cwd() / ".env"
-    if path.is_file():  # (without one, python-dotenv has nothing to do: not imported, 10-25 ms of a start)
-        from dotenv import load_dotenv
-
-        load_dotenv(path, override=False)
+    load_env(env_file)
     return read_settings(os.environ)
