@@ -118,7 +118,16 @@ def _session(onnxruntime: Any) -> Any:
     if cached is not None:
         partial = cached.with_name(f".{cached.name}.{os.getpid()}.{threading.get_ident()}.tmp")
         making.optimized_model_filepath = str(partial)
-    session = onnxruntime.InferenceSession(str(MODEL_DIR / "model.onnx"), making, providers=providers)
+    try:
+        session = onnxruntime.InferenceSession(str(MODEL_DIR / "model.onnx"), making, providers=providers)
+    except Exception:
+        if partial is None:
+            raise
+        # The copy could not be written (a full disk, a folder gone): load without keeping one.
+        partial.unlink(missing_ok=True)
+        partial = None
+        making = options(levels.ORT_ENABLE_EXTENDED)
+        session = onnxruntime.InferenceSession(str(MODEL_DIR / "model.onnx"), making, providers=providers)
     if partial is not None and cached is not None:
         try:
             os.replace(partial, cached)  # whole or not at all: a concurrent start reads the original

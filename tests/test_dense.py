@@ -200,3 +200,13 @@ def test_the_optimised_copy_of_the_model_gives_the_same_vectors(
     assert np.array_equal(Encoder().encode(texts), expected)  # read from the copy
     copy.write_bytes(b"not a model")
     assert np.array_equal(Encoder().encode(texts), expected) and copy.stat().st_size > 1_000_000
+
+
+def test_an_unwritable_cache_folder_still_gives_an_encoder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """When the optimised copy cannot be written, the encoder loads without keeping one."""
+    from index import dense
+
+    monkeypatch.setattr(dense, "optimised_copy", lambda version: tmp_path / "gone" / "model.onnx")
+    texts = ["what did the minister say"]
+    assert np.array_equal(dense.Encoder().encode(texts), encoder().encode(texts))
+    assert not (tmp_path / "gone").exists()
