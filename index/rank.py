@@ -353,38 +353,19 @@ class Ranker:
                 mask = keep(np.fromiter(out, dtype=np.int64, count=len(out))).tolist()
                 return {doc: score for (doc, score), kept in zip(out.items(), mask, strict=True) if kept}
             return dict(out)
-        if keep is not None:
-            return self._grouped_kept(per_group, keep, limit)
-        acc = np.zeros(self.size)
-        seen = np.zeros(self.size, dtype=bool)
-        parts = []
-        for spans, _ in per_group:
-            if not spans:
-                continue
-            top = np.zeros(self.size)
-            for start, end, w in spans:
-                docs, tfs, denoms = self._slice(start, end)
-                term_scores = w * tfs * k1p1 / denoms
-                top[docs] = np.maximum(top[docs], term_scores)
-                scored = docs[term_scores > 0.0]
-                new = scored[~seen[scored]]
-                seen[new] = True
-                parts.append(new)
-            acc += top  # adding 0.0 leaves every other document's score exactly as it was
-        order = np.concatenate(parts) if parts else np.zeros(0, dtype=np.int32)
-        return _as_dict(*_best(order, acc[order], limit))
+        return self._grouped_numpy(per_group, keep, limit)
 
-    def _grouped_kept(
+    def _grouped_numpy(
         self,
         per_group: list[tuple[list[tuple[int, int, float]], int]],
-        keep: Callable[[np.ndarray], np.ndarray],
+        keep: Callable[[np.ndarray], np.ndarray] | None,
         limit: int | None,
     ) -> dict[int, float]:
-        """`grouped_scores` over the kept documents only: each term's postings are filtered before any score is
-        computed, and only the kept documents' entries of the score arrays are touched (at 2.5 million passages,
-        adding a whole array per group cost more than scoring the kept postings).
+        """`grouped_scores` in NumPy, over the kept documents only: each term's postings are filtered before any
+        score is computed, and only the scored documents' entries of the score arrays are touched (at 2.5 million
+        passages, adding a whole array per group cost more than scoring the kept postings).
 
-        The same floats as the dense path: each posting's score is the same expression, a group's score the
+        The same floats as the plain loop: each posting's score is the same expression, a group's score the
         largest of its terms', and a document's total adds its groups' scores in group order."""
         k1p1 = self.k1 + 1
         acc = np.zeros(self.size)
@@ -395,11 +376,12 @@ class Ranker:
             for start, end, w in spans:
                 if not w > 0.0:  # (IDF is positive and tf at least 1: a term scores above 0 exactly when w does)
                     continue
-                docs = self._docs[start:end]
-                positions = keep.within(docs) if isinstance(keep, Ranges) else None
-                kept = keep(docs) if positions is None else positions
-                docs = docs[kept]
-                tfs = self._tf[start:end][kept].astype(np.float64)
+                docs, tfs = self._docs[start:end], self._tf[start:end]
+                if keep is not None:
+                    positions = keep.within(docs) if isinstance(keep, Ranges) else None
+                    kept = keep(docs) if positions is None else positions
+                    docs, tfs = docs[kept], tfs[kept]
+                tfs = tfs.astype(np.float64)
                 term_scores = w * tfs * k1p1 / (tfs + self._norm[docs])
                 new = docs[~seen[docs]]
                 seen[new] = True
